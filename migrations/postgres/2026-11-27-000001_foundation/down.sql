@@ -1,0 +1,10 @@
+DROP TABLE audit_head;
+DROP TABLE audit_events;
+DROP FUNCTION audit_events_append_only();
+DROP TABLE commitments;
+DROP TABLE titles;
+DROP TABLE user_programs;
+DROP TABLE users;
+DROP TABLE program_members;
+DROP TABLE libraries;
+DROP TABLE programs;

@@ -1,0 +1,9 @@
+DROP TABLE audit_head;
+DROP TABLE audit_events;
+DROP TABLE commitments;
+DROP TABLE titles;
+DROP TABLE user_programs;
+DROP TABLE users;
+DROP TABLE program_members;
+DROP TABLE libraries;
+DROP TABLE programs;

@@ -1,0 +1,212 @@
+//! The command line: `serve` (the default), `migrate` and `user create`.
+
+use std::io::{BufRead, IsTerminal};
+use std::path::Path;
+
+use anyhow::{bail, Context};
+use clap::{Args, Parser, Subcommand};
+use uuid::Uuid;
+
+use crate::auth::password;
+use crate::config::{self, AdminBootstrap, Settings, DATA_DIR, DEFAULT_BIND, DEFAULT_DATABASE_URL};
+use crate::db::audit::AuditActor;
+use crate::db::models::{libraries, programs, users};
+use crate::db::{DatabaseUrl, Db};
+use crate::domain::accounts::{NewUser, UserInput};
+use crate::domain::Role;
+use crate::startup::{self, Application};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "retention-registry",
+    version,
+    about = "Registry of shared-print retention commitments"
+)]
+pub struct Cli {
+    /// Database URL: sqlite://PATH or postgres://USER@HOST:PORT/DB
+    #[arg(long, global = true, env = "REGISTRY_DATABASE_URL", default_value = DEFAULT_DATABASE_URL)]
+    pub database: String,
+    /// Address to listen on (serve)
+    #[arg(long, global = true, env = "REGISTRY_BIND", default_value = DEFAULT_BIND)]
+    pub bind: String,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the web server and API (the default)
+    Serve,
+    /// Apply pending database migrations and exit
+    Migrate,
+    /// Manage user accounts
+    #[command(subcommand)]
+    User(UserCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Create an account; the password is read from standard input, or asked for on a terminal
+    Create(CreateUser),
+}
+
+#[derive(Debug, Args)]
+pub struct CreateUser {
+    /// Sign-in e-mail address
+    #[arg(long)]
+    pub email: String,
+    /// admin, coordinator, collection_manager or auditor
+    #[arg(long, value_parser = parse_role)]
+    pub role: Role,
+    /// Display name (default: the e-mail address)
+    #[arg(long)]
+    pub name: Option<String>,
+    /// The library of a collection manager: OCLC symbol or id
+    #[arg(long)]
+    pub library: Option<String>,
+    /// A program of a coordinator or auditor: code or id (repeat for several)
+    #[arg(long = "program")]
+    pub programs: Vec<String>,
+}
+
+fn parse_role(value: &str) -> Result<Role, String> {
+    Role::parse(value)
+}
+
+/// Runs the command line; the error is printed by `main`.
+pub fn run(cli: Cli) -> anyhow::Result<()> {
+    let database = DatabaseUrl::parse(&cli.database).map_err(anyhow::Error::msg)?;
+    match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => serve(database, cli.bind),
+        Command::Migrate => {
+            let db = Db::connect(&database, 1)?;
+            let applied = db.migrate()?;
+            println!(
+                "{} migration(s) applied to {}",
+                applied.len(),
+                database.redacted()
+            );
+            Ok(())
+        }
+        Command::User(UserCommand::Create(args)) => create_user(&database, args),
+    }
+}
+
+fn serve(database: DatabaseUrl, bind: String) -> anyhow::Result<()> {
+    let jwt_secret = config::jwt_secret(
+        std::env::var("REGISTRY_JWT_SECRET").ok(),
+        Path::new(DATA_DIR),
+    )?;
+    let settings = Settings {
+        database,
+        bind,
+        jwt_secret,
+        admin: AdminBootstrap::from_env(),
+    };
+    actix_web::rt::System::new().block_on(async move {
+        let app = Application::build(&settings)?;
+        if let Some(admin) = app.created_admin() {
+            match &admin.generated_password {
+                Some(password) => println!(
+                    "Created the first admin {}; its password, shown only this once: {password}",
+                    admin.email
+                ),
+                None => println!(
+                    "Created the first admin {} with the password from REGISTRY_ADMIN_PASSWORD",
+                    admin.email
+                ),
+            }
+        }
+        tracing::info!(address = %settings.bind, port = app.port(), database = %settings.database.redacted(), "serving");
+        app.run_until_stopped().await?;
+        tracing::info!("stopped");
+        Ok(())
+    })
+}
+
+fn create_user(database: &DatabaseUrl, args: CreateUser) -> anyhow::Result<()> {
+    let db = startup::open_database(database)?;
+    let password = read_password()?;
+    let mut conn = db.conn()?;
+    let library_id = args
+        .library
+        .as_deref()
+        .map(|library| -> anyhow::Result<Uuid> {
+            let row = match Uuid::parse_str(library) {
+                Ok(id) => libraries::find(&mut conn, id),
+                Err(_) => libraries::find_by_symbol(&mut conn, library),
+            }
+            .with_context(|| format!("no library {library:?}"))?;
+            Ok(Uuid::parse_str(&row.id)?)
+        })
+        .transpose()?;
+    let program_ids = args
+        .programs
+        .iter()
+        .map(|program| -> anyhow::Result<Uuid> {
+            let row = match Uuid::parse_str(program) {
+                Ok(id) => programs::find(&mut conn, id),
+                Err(_) => programs::find_by_code(&mut conn, program),
+            }
+            .with_context(|| format!("no program {program:?}"))?;
+            Ok(Uuid::parse_str(&row.id)?)
+        })
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    drop(conn);
+    let user = NewUser::parse(UserInput {
+        name: Some(args.name.unwrap_or_else(|| args.email.clone())),
+        email: Some(args.email),
+        password: Some(password),
+        role: Some(args.role),
+        library_id,
+        program_ids,
+    })
+    .map_err(|errors| {
+        let problems: Vec<String> = errors
+            .0
+            .iter()
+            .map(|e| format!("{}: {}", e.field, e.message))
+            .collect();
+        anyhow::anyhow!("{}", problems.join("; "))
+    })?;
+    let hash = password::hash(&user.password).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let account = db
+        .write_blocking(|conn| users::create(conn, &AuditActor::system(), user, hash))
+        .map_err(|e| match e {
+            crate::db::DbError::Invalid(errors) => anyhow::anyhow!(
+                "{}",
+                errors
+                    .0
+                    .iter()
+                    .map(|e| e.message.clone())
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            ),
+            other => other.into(),
+        })?;
+    println!(
+        "Created {} {} ({})",
+        account.role, account.user.email, account.user.id
+    );
+    Ok(())
+}
+
+/// The new password: asked for twice on a terminal, else the first line of standard input.
+fn read_password() -> anyhow::Result<String> {
+    if std::io::stdin().is_terminal() {
+        let first = rpassword::prompt_password("Password (at least 12 characters): ")?;
+        let second = rpassword::prompt_password("Repeat the password: ")?;
+        if first != second {
+            bail!("the two passwords differ");
+        }
+        Ok(first)
+    } else {
+        let mut line = String::new();
+        std::io::stdin().lock().read_line(&mut line)?;
+        let password = line.trim_end_matches(['\r', '\n']).to_owned();
+        if password.is_empty() {
+            bail!("no password on standard input");
+        }
+        Ok(password)
+    }
+}

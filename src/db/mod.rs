@@ -1,0 +1,92 @@
+//! Persistence: one code path over SQLite and PostgreSQL with diesel.
+//!
+//! `Db` hands out pooled connections on blocking threads (diesel is synchronous, so it never runs on
+//! actix's async workers) and wraps every change in one transaction together with its audit event.
+//! Queries live with their tables in `models/`; the few statements that differ by backend match on
+//! [`DbConnection`].
+
+pub mod audit;
+mod connection;
+mod error;
+mod migrations;
+pub mod models;
+mod pool;
+pub mod schema;
+mod url;
+
+pub use connection::DbConnection;
+pub use error::DbError;
+pub use pool::Db;
+pub use url::{Backend, DatabaseUrl};
+
+use chrono::{NaiveDateTime, SubsecRound, Utc};
+
+/// The current instant in UTC, at the microsecond precision both backends keep.
+pub fn now() -> NaiveDateTime {
+    Utc::now().naive_utc().trunc_subsecs(6)
+}
+
+/// Inserts many rows in one statement. Multi-row INSERT is written differently by each backend,
+/// so diesel offers it on the concrete connections only; this picks the one in use.
+#[macro_export]
+macro_rules! insert_batch {
+    ($conn:expr, $table:expr, $rows:expr) => {{
+        use diesel::RunQueryDsl as _;
+        match $conn {
+            $crate::db::DbConnection::Postgres(c) => {
+                diesel::insert_into($table).values($rows).execute(c)?
+            }
+            $crate::db::DbConnection::Sqlite(c) => {
+                diesel::insert_into($table).values($rows).execute(c)?
+            }
+        }
+    }};
+}
+
+/// Most rows one list request may return.
+pub const MAX_PAGE: i64 = 1000;
+
+/// One page of a keyset-paginated list: `next_after` is the key to continue after, if there is more.
+#[derive(Debug)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub next_after: Option<String>,
+}
+
+impl<T> Page<T> {
+    /// Builds a page from up to `limit + 1` rows fetched in key order.
+    pub fn from_rows(mut rows: Vec<T>, limit: i64, key: impl Fn(&T) -> String) -> Self {
+        let limit = usize::try_from(limit).unwrap_or(0);
+        let next_after = if rows.len() > limit {
+            rows.truncate(limit);
+            rows.last().map(&key)
+        } else {
+            None
+        };
+        Page {
+            items: rows,
+            next_after,
+        }
+    }
+
+    pub fn map<U>(self, f: impl FnMut(T) -> U) -> Page<U> {
+        Page {
+            items: self.items.into_iter().map(f).collect(),
+            next_after: self.next_after,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn page_keeps_limit_and_points_past_last_item() {
+        let page = Page::from_rows(vec![1, 2, 3], 2, |n| n.to_string());
+        assert_eq!(page.items, vec![1, 2]);
+        assert_eq!(page.next_after.as_deref(), Some("2"));
+        let last = Page::from_rows(vec![1, 2], 2, |n| n.to_string());
+        assert_eq!(last.next_after, None);
+    }
+}

@@ -1,0 +1,95 @@
+//! The connection pool and the two ways to use it: a read, or a write in one transaction.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use diesel::Connection;
+use parking_lot::Mutex;
+
+use super::connection::Manager;
+use super::url::{Backend, DatabaseUrl};
+use super::{migrations, DbConnection, DbError};
+
+type Pool = r2d2::Pool<Manager>;
+pub type PooledConnection = r2d2::PooledConnection<Manager>;
+
+/// A handle on the database, cheap to clone.
+#[derive(Clone)]
+pub struct Db {
+    pool: Pool,
+    backend: Backend,
+    /// SQLite allows one writer at a time; taking this lock before `BEGIN` makes writers of this
+    /// process queue instead of failing with SQLITE_BUSY when two deferred transactions upgrade.
+    sqlite_writer: Arc<Mutex<()>>,
+}
+
+impl Db {
+    /// Opens a pool of at most `max_connections` (creating a SQLite file and its folder when missing).
+    pub fn connect(url: &DatabaseUrl, max_connections: u32) -> Result<Self, DbError> {
+        if let DatabaseUrl::Sqlite(path) = url {
+            if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+                std::fs::create_dir_all(dir).map_err(|e| {
+                    DbError::Unavailable(format!("cannot create {}: {e}", dir.display()))
+                })?;
+            }
+        }
+        let pool = r2d2::Pool::builder()
+            .max_size(max_connections)
+            .min_idle(Some(1))
+            .connection_timeout(Duration::from_secs(15))
+            .build(Manager::new(url.clone()))?;
+        Ok(Self {
+            pool,
+            backend: url.backend(),
+            sqlite_writer: Arc::new(Mutex::new(())),
+        })
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// A connection for work on this thread (the CLI); async code uses [`Db::read`] and [`Db::write`].
+    pub fn conn(&self) -> Result<PooledConnection, DbError> {
+        Ok(self.pool.get()?)
+    }
+
+    /// Applies pending migrations; returns the names of those applied.
+    pub fn migrate(&self) -> Result<Vec<String>, DbError> {
+        migrations::run_pending(&mut *self.conn()?)
+    }
+
+    /// Runs `work` in one transaction on this thread, holding the SQLite writer lock.
+    pub fn write_blocking<T>(
+        &self,
+        work: impl FnOnce(&mut DbConnection) -> Result<T, DbError>,
+    ) -> Result<T, DbError> {
+        let mut conn = self.conn()?;
+        let _writer = (self.backend == Backend::Sqlite).then(|| self.sqlite_writer.lock());
+        (*conn).transaction(work)
+    }
+
+    /// Runs read-only `work` on a blocking thread.
+    pub async fn read<T, F>(&self, work: F) -> Result<T, DbError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut DbConnection) -> Result<T, DbError> + Send + 'static,
+    {
+        let pool = self.pool.clone();
+        tokio::task::spawn_blocking(move || work(&mut *pool.get()?))
+            .await
+            .map_err(|e| DbError::Unavailable(format!("database task failed: {e}")))?
+    }
+
+    /// Runs `work` in one transaction on a blocking thread: all of it is stored, or none.
+    pub async fn write<T, F>(&self, work: F) -> Result<T, DbError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut DbConnection) -> Result<T, DbError> + Send + 'static,
+    {
+        let db = self.clone();
+        tokio::task::spawn_blocking(move || db.write_blocking(work))
+            .await
+            .map_err(|e| DbError::Unavailable(format!("database task failed: {e}")))?
+    }
+}

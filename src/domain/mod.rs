@@ -1,0 +1,13 @@
+//! Pure rules of the registry: who may do what, what a valid value is.
+//!
+//! Nothing in here knows about HTTP or SQL. Values are parsed into types at the boundary
+//! (`ProgramCode::parse`, `OclcSymbol::parse`, …), so that once a value exists it is valid and the
+//! layers below never see bad input.
+
+pub mod accounts;
+pub mod organisations;
+pub mod role;
+pub mod validation;
+
+pub use role::{Actor, Role};
+pub use validation::{FieldError, ValidationErrors};

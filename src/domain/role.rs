@@ -1,0 +1,126 @@
+//! Roles and the scope a signed-in person acts in.
+
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+/// What a user account is for; see the Roles table of the contract.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    Admin,
+    Coordinator,
+    CollectionManager,
+    Auditor,
+}
+
+impl Role {
+    pub const ALL: [Role; 4] = [
+        Role::Admin,
+        Role::Coordinator,
+        Role::CollectionManager,
+        Role::Auditor,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Admin => "admin",
+            Role::Coordinator => "coordinator",
+            Role::CollectionManager => "collection_manager",
+            Role::Auditor => "auditor",
+        }
+    }
+
+    pub fn parse(value: &str) -> Result<Role, String> {
+        Role::ALL
+            .into_iter()
+            .find(|role| role.as_str() == value)
+            .ok_or_else(|| {
+                format!(
+                    "unknown role {value:?}; expected one of admin, coordinator, collection_manager, auditor"
+                )
+            })
+    }
+
+    /// Coordinators and auditors are scoped to programs.
+    pub fn is_program_scoped(self) -> bool {
+        matches!(self, Role::Coordinator | Role::Auditor)
+    }
+
+    /// Collection managers are scoped to one library.
+    pub fn is_library_scoped(self) -> bool {
+        self == Role::CollectionManager
+    }
+}
+
+impl std::fmt::Display for Role {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A signed-in user as the rules see them: who, in which role, over which library and programs.
+///
+/// For a collection manager `program_ids` are the programs its library belongs to; for a
+/// coordinator or auditor the programs they were given; for an admin it is empty (admins see all).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Actor {
+    pub user_id: Uuid,
+    pub role: Role,
+    pub library_id: Option<Uuid>,
+    pub program_ids: Vec<Uuid>,
+}
+
+impl Actor {
+    pub fn is_admin(&self) -> bool {
+        self.role == Role::Admin
+    }
+
+    /// Whether this actor may read records of `program_id`.
+    pub fn can_read_program(&self, program_id: Uuid) -> bool {
+        self.is_admin() || self.program_ids.contains(&program_id)
+    }
+
+    /// Only admins manage programs, libraries, memberships and user accounts.
+    pub fn can_manage_accounts(&self) -> bool {
+        self.is_admin()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn actor(role: Role, programs: Vec<Uuid>) -> Actor {
+        Actor {
+            user_id: Uuid::now_v7(),
+            role,
+            library_id: None,
+            program_ids: programs,
+        }
+    }
+
+    #[test]
+    fn role_names_round_trip() {
+        for role in Role::ALL {
+            assert_eq!(Role::parse(role.as_str()), Ok(role));
+        }
+        assert!(Role::parse("librarian").is_err());
+    }
+
+    #[test]
+    fn auditor_reads_only_its_programs() {
+        let east = Uuid::now_v7();
+        let west = Uuid::now_v7();
+        let auditor = actor(Role::Auditor, vec![east]);
+        assert!(auditor.can_read_program(east));
+        assert!(!auditor.can_read_program(west));
+        assert!(!auditor.can_manage_accounts());
+    }
+
+    #[test]
+    fn admin_reads_everything() {
+        let admin = actor(Role::Admin, vec![]);
+        assert!(admin.can_read_program(Uuid::now_v7()));
+        assert!(admin.can_manage_accounts());
+    }
+}

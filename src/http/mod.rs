@@ -1,0 +1,12 @@
+//! HTTP: routes, extractors and the JSON API. Handlers parse the request into domain values, call
+//! the persistence layer on a blocking thread and shape the answer; rules live in `domain`.
+
+pub mod api;
+pub mod extractors;
+pub mod openapi;
+mod pagination;
+mod routes;
+mod state;
+
+pub use routes::configure;
+pub use state::AppState;

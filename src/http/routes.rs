@@ -1,0 +1,94 @@
+//! The route table, and how malformed requests become the contract's error bodies.
+
+use actix_web::error::{JsonPayloadError, PathError, QueryPayloadError};
+use actix_web::{web, HttpRequest, HttpResponse, ResponseError};
+
+use super::api::{auth, health, libraries, programs, users};
+use crate::error::ApiError;
+
+/// Largest JSON body accepted.
+pub const JSON_LIMIT_BYTES: usize = 1024 * 1024;
+
+/// Registers every route, with the extractor settings that turn bad input into 400/404/413 bodies.
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.app_data(json_config())
+        .app_data(web::QueryConfig::default().error_handler(query_error))
+        .app_data(web::PathConfig::default().error_handler(path_error))
+        .service(resource("/healthz").route(web::get().to(health::healthz)))
+        .service(resource("/api/openapi.json").route(web::get().to(health::openapi)))
+        .service(
+            web::scope("/api/v1")
+                .service(resource("/auth/login").route(web::post().to(auth::login)))
+                .service(resource("/me").route(web::get().to(auth::me)))
+                .service(resource("/me/password").route(web::post().to(auth::change_password)))
+                .service(
+                    resource("/programs")
+                        .route(web::get().to(programs::list))
+                        .route(web::post().to(programs::create)),
+                )
+                .service(resource("/programs/{id}").route(web::get().to(programs::show)))
+                .service(
+                    resource("/programs/{id}/members")
+                        .route(web::get().to(programs::members))
+                        .route(web::post().to(programs::add_member)),
+                )
+                .service(
+                    resource("/libraries")
+                        .route(web::get().to(libraries::list))
+                        .route(web::post().to(libraries::create)),
+                )
+                .service(resource("/libraries/{id}").route(web::get().to(libraries::show)))
+                .service(
+                    resource("/users")
+                        .route(web::get().to(users::list))
+                        .route(web::post().to(users::create)),
+                )
+                .service(
+                    resource("/users/{id}")
+                        .route(web::get().to(users::show))
+                        .route(web::patch().to(users::update)),
+                )
+                .default_service(web::to(not_found)),
+        )
+        .default_service(web::to(not_found));
+}
+
+/// A resource whose unsupported methods answer 405 with the contract's error body.
+fn resource(path: &str) -> actix_web::Resource {
+    web::resource(path).default_service(web::to(|req: HttpRequest| async move {
+        ApiError::MethodNotAllowed(format!("{} is not allowed on {}", req.method(), req.path()))
+            .error_response()
+    }))
+}
+
+async fn not_found(req: HttpRequest) -> HttpResponse {
+    ApiError::NotFound(req.path().to_owned()).error_response()
+}
+
+fn json_config() -> web::JsonConfig {
+    web::JsonConfig::default()
+        .limit(JSON_LIMIT_BYTES)
+        .content_type_required(false)
+        .error_handler(|err, _req| {
+            let error = match &err {
+                JsonPayloadError::Overflow { .. }
+                | JsonPayloadError::OverflowKnownLength { .. } => ApiError::PayloadTooLarge,
+                JsonPayloadError::Deserialize(e) => {
+                    ApiError::BadRequest(format!("the JSON body could not be read: {e}"))
+                }
+                other => {
+                    ApiError::BadRequest(format!("the request body could not be read: {other}"))
+                }
+            };
+            error.into()
+        })
+}
+
+fn query_error(err: QueryPayloadError, _req: &HttpRequest) -> actix_web::Error {
+    ApiError::BadRequest(format!("the query string could not be read: {err}")).into()
+}
+
+/// A path id that is not a UUID names nothing that exists.
+fn path_error(_err: PathError, req: &HttpRequest) -> actix_web::Error {
+    ApiError::NotFound(req.path().to_owned()).into()
+}

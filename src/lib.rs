@@ -1,0 +1,12 @@
+//! retention-registry: which library commits to retain which print titles, until when, under which
+//! shared-print program. See ARCHITECTURE.md for the layers and how a request flows through them.
+
+pub mod auth;
+pub mod cli;
+pub mod config;
+pub mod db;
+pub mod domain;
+pub mod error;
+pub mod http;
+pub mod startup;
+pub mod telemetry;

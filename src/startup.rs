@@ -1,0 +1,128 @@
+//! Building the application: open and migrate the database, create the first admin, bind the
+//! listener and start the HTTP server. Tests build it the same way on port 0.
+
+use std::net::TcpListener;
+
+use actix_web::dev::Server;
+use actix_web::{middleware, web, App, HttpServer};
+
+use crate::auth::password;
+use crate::auth::token::TokenKeys;
+use crate::config::{AdminBootstrap, Settings};
+use crate::db::audit::AuditActor;
+use crate::db::models::users;
+use crate::db::{Backend, DatabaseUrl, Db};
+use crate::domain::accounts::{NewUser, UserInput};
+use crate::domain::Role;
+use crate::http::{self, AppState};
+
+/// The first admin, when this start created it.
+pub struct CreatedAdmin {
+    pub email: String,
+    /// The generated password, to show once; `None` when it came from `REGISTRY_ADMIN_PASSWORD`.
+    pub generated_password: Option<String>,
+}
+
+/// A built, not yet running, server.
+pub struct Application {
+    port: u16,
+    server: Server,
+    created_admin: Option<CreatedAdmin>,
+}
+
+/// Opens the database with a pool sized for the backend and applies pending migrations.
+pub fn open_database(url: &DatabaseUrl) -> anyhow::Result<Db> {
+    let max_connections = match url.backend() {
+        Backend::Sqlite => 8,
+        Backend::Postgres => 16,
+    };
+    let db = Db::connect(url, max_connections)?;
+    let applied = db.migrate()?;
+    if !applied.is_empty() {
+        tracing::info!(?applied, database = %url.redacted(), "applied migrations");
+    }
+    Ok(db)
+}
+
+/// Creates the first admin when the users table is empty.
+pub fn ensure_first_admin(db: &Db, admin: &AdminBootstrap) -> anyhow::Result<Option<CreatedAdmin>> {
+    if users::count(&mut *db.conn()?)? > 0 {
+        return Ok(None);
+    }
+    let generated = admin.password.is_none().then(password::generate);
+    let plain = admin
+        .password
+        .clone()
+        .or_else(|| generated.clone())
+        .unwrap_or_default();
+    let user = NewUser::parse(UserInput {
+        email: Some(admin.email.clone()),
+        name: Some("Administrator".into()),
+        password: Some(plain),
+        role: Some(Role::Admin),
+        ..Default::default()
+    })
+    .map_err(|errors| {
+        let problems: Vec<String> = errors.0.iter().map(|e| e.message.clone()).collect();
+        anyhow::anyhow!("the first admin cannot be created: {}", problems.join("; "))
+    })?;
+    let hash = password::hash(&user.password).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let created = db.write_blocking(|conn| {
+        // Checked again inside the transaction: two starting servers must not both create one.
+        if users::count(conn)? > 0 {
+            return Ok(None);
+        }
+        users::create(conn, &AuditActor::system(), user, hash).map(Some)
+    })?;
+    Ok(created.map(|account| CreatedAdmin {
+        email: account.user.email,
+        generated_password: generated,
+    }))
+}
+
+impl Application {
+    pub fn build(settings: &Settings) -> anyhow::Result<Self> {
+        let db = open_database(&settings.database)?;
+        let created_admin = ensure_first_admin(&db, &settings.admin)?;
+        let listener = TcpListener::bind(&settings.bind)
+            .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", settings.bind))?;
+        let port = listener.local_addr()?.port();
+        let state = AppState {
+            db,
+            keys: TokenKeys::new(&settings.jwt_secret),
+        };
+        let server = run(listener, state)?;
+        Ok(Self {
+            port,
+            server,
+            created_admin,
+        })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// The first admin, if this start created it.
+    pub fn created_admin(&self) -> Option<&CreatedAdmin> {
+        self.created_admin.as_ref()
+    }
+
+    /// Serves until SIGINT or SIGTERM, then finishes the requests in flight.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}
+
+fn run(listener: TcpListener, state: AppState) -> std::io::Result<Server> {
+    let state = web::Data::new(state);
+    let server = HttpServer::new(move || {
+        App::new()
+            .wrap(middleware::Logger::new("%a \"%r\" %s %b %Dms"))
+            .app_data(state.clone())
+            .configure(http::configure)
+    })
+    .listen(listener)?
+    .run();
+    Ok(server)
+}
