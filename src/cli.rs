@@ -9,7 +9,7 @@ use uuid::Uuid;
 
 use crate::auth::password;
 use crate::config::{self, AdminBootstrap, Settings, DATA_DIR, DEFAULT_BIND, DEFAULT_DATABASE_URL};
-use crate::db::audit::AuditActor;
+use crate::db::audit::{self, AuditActor};
 use crate::db::models::{libraries, programs, users};
 use crate::db::{DatabaseUrl, Db};
 use crate::domain::accounts::{NewUser, UserInput};
@@ -42,6 +42,8 @@ pub enum Command {
     /// Manage user accounts
     #[command(subcommand)]
     User(UserCommand),
+    /// Recompute the audit trail's hash chain; exits non-zero at the first broken link
+    VerifyAudit,
 }
 
 #[derive(Debug, Subcommand)]
@@ -89,6 +91,32 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::User(UserCommand::Create(args)) => create_user(&database, args),
+        Command::VerifyAudit => verify_audit(&database),
+    }
+}
+
+fn verify_audit(database: &DatabaseUrl) -> anyhow::Result<()> {
+    let db = Db::connect(database, 1)?;
+    let report = audit::verify_chain(&mut *db.conn()?)?;
+    match report.broken {
+        None => {
+            println!(
+                "audit trail intact: {} event(s) verified",
+                report.events_checked
+            );
+            Ok(())
+        }
+        Some(link) => bail!(
+            "audit trail broken at event {} ({}): {}; {} event(s) before it verified",
+            link.seq,
+            if link.id.is_empty() {
+                "chain head"
+            } else {
+                &link.id
+            },
+            link.problem,
+            report.events_checked
+        ),
     }
 }
 

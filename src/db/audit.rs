@@ -183,3 +183,84 @@ pub fn append(
         .execute(conn)?;
     Ok(rows)
 }
+
+/// The first event whose stored hash or link does not match the chain.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BrokenLink {
+    pub seq: i64,
+    pub id: String,
+    pub problem: String,
+}
+
+/// Outcome of walking the chain.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChainReport {
+    pub events_checked: i64,
+    pub broken: Option<BrokenLink>,
+}
+
+/// Events read per query while verifying.
+const VERIFY_BATCH: i64 = 5_000;
+
+/// Recomputes every event's hash in order and checks each link and the head; stops at the first break.
+pub fn verify_chain(conn: &mut DbConnection) -> Result<ChainReport, DbError> {
+    let genesis = "0".repeat(64);
+    let mut expected_prev = genesis;
+    let mut expected_seq = 1_i64;
+    let mut checked = 0_i64;
+    loop {
+        let batch: Vec<EventRow> = audit_events::table
+            .filter(audit_events::seq.ge(expected_seq))
+            .order(audit_events::seq)
+            .limit(VERIFY_BATCH)
+            .select(EventRow::as_select())
+            .load(conn)?;
+        if batch.is_empty() {
+            break;
+        }
+        for event in batch {
+            let broken = |problem: String| ChainReport {
+                events_checked: checked,
+                broken: Some(BrokenLink {
+                    seq: event.seq,
+                    id: event.id.clone(),
+                    problem,
+                }),
+            };
+            if event.seq != expected_seq {
+                return Ok(broken(format!("event {expected_seq} is missing")));
+            }
+            if event.prev_hash != expected_prev {
+                return Ok(broken(
+                    "prev_hash does not match the previous event's hash".into(),
+                ));
+            }
+            if event.compute_hash() != event.hash {
+                return Ok(broken("the event's content does not match its hash".into()));
+            }
+            expected_prev.clone_from(&event.hash);
+            expected_seq += 1;
+            checked += 1;
+        }
+    }
+    let (last_seq, last_hash): (i64, String) = audit_head::table
+        .find(1)
+        .select((audit_head::last_seq, audit_head::last_hash))
+        .first(conn)?;
+    if last_seq != checked || last_hash != expected_prev {
+        return Ok(ChainReport {
+            events_checked: checked,
+            broken: Some(BrokenLink {
+                seq: last_seq,
+                id: String::new(),
+                problem: format!(
+                    "the chain head names event {last_seq} but the trail ends at event {checked}"
+                ),
+            }),
+        });
+    }
+    Ok(ChainReport {
+        events_checked: checked,
+        broken: None,
+    })
+}

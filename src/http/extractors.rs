@@ -36,12 +36,17 @@ fn bearer_token(req: &HttpRequest) -> Option<String> {
 }
 
 async fn authenticate(req: HttpRequest) -> Result<CurrentUser, ApiError> {
+    let token =
+        bearer_token(&req).ok_or_else(|| ApiError::Unauthenticated(NOT_SIGNED_IN.into()))?;
+    user_of_token(&req, &token).await
+}
+
+/// The user a token stands for, if the token is valid and the account enabled at its token version.
+pub async fn user_of_token(req: &HttpRequest, token: &str) -> Result<CurrentUser, ApiError> {
     let state = req
         .app_data::<web::Data<AppState>>()
         .ok_or_else(|| ApiError::Internal("application state missing".into()))?;
-    let token =
-        bearer_token(&req).ok_or_else(|| ApiError::Unauthenticated(NOT_SIGNED_IN.into()))?;
-    let claims = state.keys.verify(&token).map_err(|_| {
+    let claims = state.keys.verify(token).map_err(|_| {
         ApiError::Unauthenticated("the token is invalid or has expired; sign in again".into())
     })?;
     let user_id: Uuid = claims.sub;

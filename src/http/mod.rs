@@ -4,6 +4,7 @@
 pub mod api;
 pub mod extractors;
 pub mod openapi;
+pub mod pages;
 mod pagination;
 mod routes;
 mod state;

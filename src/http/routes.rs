@@ -4,6 +4,7 @@ use actix_web::error::{JsonPayloadError, PathError, QueryPayloadError};
 use actix_web::{web, HttpRequest, HttpResponse, ResponseError};
 
 use super::api::{auth, health, libraries, programs, users};
+use super::pages::{dashboard, login};
 use crate::error::ApiError;
 
 /// Largest JSON body accepted.
@@ -14,6 +15,20 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.app_data(json_config())
         .app_data(web::QueryConfig::default().error_handler(query_error))
         .app_data(web::PathConfig::default().error_handler(path_error))
+        .app_data(
+            web::FormConfig::default()
+                .limit(JSON_LIMIT_BYTES)
+                .error_handler(|err, _req| {
+                    ApiError::BadRequest(format!("the form could not be read: {err}")).into()
+                }),
+        )
+        .service(resource("/").route(web::get().to(dashboard::show)))
+        .service(
+            resource("/login")
+                .route(web::get().to(login::show))
+                .route(web::post().to(login::submit)),
+        )
+        .service(resource("/logout").route(web::post().to(login::logout)))
         .service(resource("/healthz").route(web::get().to(health::healthz)))
         .service(resource("/api/openapi.json").route(web::get().to(health::openapi)))
         .service(

@@ -1,0 +1,412 @@
+//! The binary as an operator runs it: first start, restart, migrate, user create, verify-audit.
+
+use std::fs::File;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+
+use crate::helpers::{Backend, TestDatabase};
+
+const BINARY: &str = env!("CARGO_BIN_EXE_retention-registry");
+
+/// The command with a clean environment: only what each test sets reaches it.
+fn registry(dir: &Path, database: Option<&str>) -> Command {
+    let mut command = Command::new(BINARY);
+    command.current_dir(dir);
+    for (key, _) in std::env::vars() {
+        if key.starts_with("REGISTRY_") {
+            command.env_remove(key);
+        }
+    }
+    command.env("REGISTRY_LOG", "warn");
+    if let Some(database) = database {
+        command.env("REGISTRY_DATABASE_URL", database);
+    }
+    command
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+struct Server {
+    child: Child,
+    base: String,
+    stdout: PathBuf,
+}
+
+impl Server {
+    async fn start(dir: &Path, database: Option<&str>, run: u32) -> Server {
+        let port = free_port();
+        let stdout = dir.join(format!("stdout-{run}.txt"));
+        let child = registry(dir, database)
+            .args(["serve", "--bind", &format!("127.0.0.1:{port}")])
+            .stdout(Stdio::from(File::create(&stdout).unwrap()))
+            .stderr(Stdio::from(
+                File::create(dir.join(format!("stderr-{run}.txt"))).unwrap(),
+            ))
+            .spawn()
+            .expect("binary starts");
+        let server = Server {
+            child,
+            base: format!("http://127.0.0.1:{port}"),
+            stdout,
+        };
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            if let Ok(response) = reqwest::get(format!("{}/healthz", server.base)).await {
+                if response.status() == StatusCode::OK {
+                    return server;
+                }
+            }
+            assert!(
+                Instant::now() < deadline,
+                "server did not become healthy: {}",
+                std::fs::read_to_string(dir.join(format!("stderr-{run}.txt"))).unwrap_or_default()
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    fn printed(&self) -> String {
+        std::fs::read_to_string(&self.stdout).unwrap()
+    }
+
+    /// SIGTERM, then the exit status must be success.
+    fn stop(mut self) {
+        let status = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(status.success());
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            if let Some(exit) = self.child.try_wait().unwrap() {
+                assert!(exit.success(), "server exited with {exit} after SIGTERM");
+                return;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "server did not stop after SIGTERM"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    async fn login(&self, email: &str, password: &str) -> reqwest::Response {
+        reqwest::Client::new()
+            .post(format!("{}/api/v1/auth/login", self.base))
+            .json(&json!({"email": email, "password": password}))
+            .send()
+            .await
+            .unwrap()
+    }
+
+    async fn get(&self, path: &str, token: &str) -> (StatusCode, Value) {
+        let response = reqwest::Client::new()
+            .get(format!("{}{path}", self.base))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap();
+        (
+            response.status(),
+            response.json().await.unwrap_or(Value::Null),
+        )
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn generated_password(printed: &str) -> String {
+    printed
+        .lines()
+        .find_map(|line| line.split("shown only this once: ").nth(1))
+        .unwrap_or_else(|| panic!("no admin password printed in {printed:?}"))
+        .trim()
+        .to_owned()
+}
+
+/// The database URL to pass: none for SQLite (the default `data/registry.db` is used).
+fn database_for(backend: Backend) -> Option<(Option<TestDatabase>, Option<String>)> {
+    match backend {
+        Backend::Sqlite => Some((None, None)),
+        Backend::Postgres => {
+            let db = TestDatabase::postgres()?;
+            let url = db.url_string.clone();
+            Some((Some(db), Some(url)))
+        }
+    }
+}
+
+async fn first_start_prints_admin_password_once_and_restart_keeps_everything(backend: Backend) {
+    let Some((_db, url)) = database_for(backend) else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(dir.path(), url.as_deref(), 1).await;
+    let password = generated_password(&server.printed());
+    assert!(server.printed().contains("admin@localhost"));
+    let response = server.login("admin@localhost", &password).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let token = response.json::<Value>().await.unwrap()["token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let created = reqwest::Client::new()
+        .post(format!("{}/api/v1/programs", server.base))
+        .bearer_auth(&token)
+        .json(&json!({"code": "EAST", "name": "EAST"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(created.status(), StatusCode::CREATED);
+    server.stop();
+
+    let secret = dir.path().join("data/jwt.secret");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(
+            std::fs::metadata(&secret).unwrap().permissions().mode() & 0o777,
+            0o600
+        );
+    }
+    if backend == Backend::Sqlite {
+        assert!(dir.path().join("data/registry.db").exists());
+    }
+
+    let server = Server::start(dir.path(), url.as_deref(), 2).await;
+    assert!(
+        !server.printed().contains("first admin"),
+        "a second admin was created: {}",
+        server.printed()
+    );
+    let (status, me) = server.get("/api/v1/me", &token).await;
+    assert_eq!(
+        status,
+        StatusCode::OK,
+        "a token from before the restart must still work"
+    );
+    assert_eq!(me["email"], "admin@localhost");
+    let (_, programs) = server.get("/api/v1/programs", &token).await;
+    assert_eq!(programs["items"][0]["code"], "EAST");
+    server.stop();
+}
+
+async fn admin_from_environment_is_used_for_the_first_start(backend: Backend) {
+    let Some((_db, url)) = database_for(backend) else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let refused_dir = tempfile::tempdir().unwrap();
+    let refused = registry(refused_dir.path(), url.as_deref())
+        .env("REGISTRY_ADMIN_EMAIL", "ops@library.example")
+        .env("REGISTRY_ADMIN_PASSWORD", "short")
+        .args(["--bind", &format!("127.0.0.1:{port}")])
+        .output()
+        .unwrap();
+    assert!(
+        !refused.status.success(),
+        "a too-short admin password must stop the start"
+    );
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("12 characters"));
+    let secret = "s".repeat(40);
+    let stdout = dir.path().join("stdout-env.txt");
+    let child = registry(dir.path(), url.as_deref())
+        .env("REGISTRY_ADMIN_EMAIL", "ops@library.example")
+        .env("REGISTRY_ADMIN_PASSWORD", "an-operator-password")
+        .env("REGISTRY_JWT_SECRET", &secret)
+        .args(["--bind", &format!("127.0.0.1:{port}")])
+        .stdout(Stdio::from(File::create(&stdout).unwrap()))
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let server = Server {
+        child,
+        base: format!("http://127.0.0.1:{port}"),
+        stdout,
+    };
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while reqwest::get(format!("{}/healthz", server.base))
+        .await
+        .is_err()
+    {
+        assert!(Instant::now() < deadline);
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(
+        !server.printed().contains("an-operator-password"),
+        "the password must not be printed"
+    );
+    assert_eq!(
+        server
+            .login("ops@library.example", "an-operator-password")
+            .await
+            .status(),
+        StatusCode::OK
+    );
+    assert!(
+        !dir.path().join("data/jwt.secret").exists(),
+        "REGISTRY_JWT_SECRET must be used instead of a file"
+    );
+    server.stop();
+}
+
+async fn migrate_applies_every_migration_to_an_empty_database(backend: Backend) {
+    let Some((_db, url)) = database_for(backend) else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let first = registry(dir.path(), url.as_deref())
+        .arg("migrate")
+        .output()
+        .unwrap();
+    assert!(
+        first.status.success(),
+        "{}",
+        String::from_utf8_lossy(&first.stderr)
+    );
+    let printed = String::from_utf8_lossy(&first.stdout);
+    assert!(printed.starts_with("1 migration(s) applied"), "{printed}");
+    let second = registry(dir.path(), url.as_deref())
+        .arg("migrate")
+        .output()
+        .unwrap();
+    assert!(second.status.success());
+    assert!(String::from_utf8_lossy(&second.stdout).starts_with("0 migration(s) applied"));
+    let verify = registry(dir.path(), url.as_deref())
+        .arg("verify-audit")
+        .output()
+        .unwrap();
+    assert!(
+        verify.status.success(),
+        "{}",
+        String::from_utf8_lossy(&verify.stderr)
+    );
+    assert!(String::from_utf8_lossy(&verify.stdout).contains("0 event(s) verified"));
+}
+
+async fn user_create_reads_the_password_from_stdin_and_skips_the_bootstrap_admin(backend: Backend) {
+    let Some((_db, url)) = database_for(backend) else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let create = |args: &[&str], stdin: &str| {
+        let mut child = registry(dir.path(), url.as_deref())
+            .args(["user", "create"])
+            .args(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(stdin.as_bytes())
+            .unwrap();
+        child.wait_with_output().unwrap()
+    };
+    let made = create(
+        &[
+            "--email",
+            "Ops@Library.example",
+            "--role",
+            "admin",
+            "--name",
+            "Operations",
+        ],
+        "an-operator-password\n",
+    );
+    assert!(
+        made.status.success(),
+        "{}",
+        String::from_utf8_lossy(&made.stderr)
+    );
+    assert!(String::from_utf8_lossy(&made.stdout).contains("ops@library.example"));
+    let short = create(
+        &["--email", "x@library.example", "--role", "admin"],
+        "short\n",
+    );
+    assert!(!short.status.success());
+    assert!(String::from_utf8_lossy(&short.stderr).contains("12 characters"));
+    let no_program = create(
+        &["--email", "c@library.example", "--role", "coordinator"],
+        "an-operator-password\n",
+    );
+    assert!(!no_program.status.success());
+    assert!(String::from_utf8_lossy(&no_program.stderr).contains("program"));
+    let unknown = create(
+        &[
+            "--email",
+            "c@library.example",
+            "--role",
+            "coordinator",
+            "--program",
+            "NOPE",
+        ],
+        "an-operator-password\n",
+    );
+    assert!(!unknown.status.success());
+    assert!(String::from_utf8_lossy(&unknown.stderr).contains("NOPE"));
+    let bad_role = create(
+        &["--email", "c@library.example", "--role", "librarian"],
+        "an-operator-password\n",
+    );
+    assert!(!bad_role.status.success());
+
+    let server = Server::start(dir.path(), url.as_deref(), 1).await;
+    assert!(
+        !server.printed().contains("first admin"),
+        "users exist, so no first admin: {}",
+        server.printed()
+    );
+    assert_eq!(
+        server
+            .login("ops@library.example", "an-operator-password")
+            .await
+            .status(),
+        StatusCode::OK
+    );
+    server.stop();
+    let verify = registry(dir.path(), url.as_deref())
+        .arg("verify-audit")
+        .output()
+        .unwrap();
+    assert!(verify.status.success());
+    assert!(String::from_utf8_lossy(&verify.stdout).contains("1 event(s) verified"));
+}
+
+macro_rules! binary_tests {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $( #[tokio::test] async fn $name() { super::$name(crate::helpers::Backend::Sqlite).await } )*
+        }
+        mod postgres {
+            $( #[tokio::test] async fn $name() { super::$name(crate::helpers::Backend::Postgres).await } )*
+        }
+    };
+}
+
+binary_tests!(
+    first_start_prints_admin_password_once_and_restart_keeps_everything,
+    admin_from_environment_is_used_for_the_first_start,
+    migrate_applies_every_migration_to_an_empty_database,
+    user_create_reads_the_password_from_stdin_and_skips_the_bootstrap_admin,
+);

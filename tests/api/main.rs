@@ -1,0 +1,11 @@
+//! Black-box tests over HTTP (and of the binary's commands), each run on SQLite and PostgreSQL.
+
+mod helpers;
+
+mod auth;
+mod cli;
+mod libraries;
+mod pages;
+mod programs;
+mod service;
+mod users;
