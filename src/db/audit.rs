@@ -264,3 +264,20 @@ pub fn verify_chain(conn: &mut DbConnection) -> Result<ChainReport, DbError> {
         broken: None,
     })
 }
+
+/// The events of one commitment, oldest first, after sequence number `after`.
+pub fn of_commitment(
+    conn: &mut DbConnection,
+    commitment_id: Uuid,
+    after: Option<i64>,
+    limit: i64,
+) -> Result<super::Page<EventRow>, DbError> {
+    let rows: Vec<EventRow> = audit_events::table
+        .filter(audit_events::commitment_id.eq(commitment_id.to_string()))
+        .filter(audit_events::seq.gt(after.unwrap_or(0)))
+        .order(audit_events::seq)
+        .limit(limit + 1)
+        .select(EventRow::as_select())
+        .load(conn)?;
+    Ok(super::Page::from_rows(rows, limit, |e| e.seq.to_string()))
+}

@@ -91,6 +91,7 @@ diesel::table! {
         policies -> Text,
         retention_start -> Date,
         retention_end -> Nullable<Date>,
+        renewal_proposed_end -> Nullable<Text>,
         public_note -> Nullable<Text>,
         private_note -> Nullable<Text>,
         end_reason -> Nullable<Text>,

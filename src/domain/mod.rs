@@ -5,9 +5,13 @@
 //! layers below never see bad input.
 
 pub mod accounts;
+pub mod commitment;
+pub mod identifiers;
 pub mod organisations;
+pub mod retention;
 pub mod role;
 pub mod validation;
+pub mod workflow;
 
 pub use role::{Actor, Role};
 pub use validation::{FieldError, ValidationErrors};

@@ -3,7 +3,7 @@
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::api::{auth, health, libraries, programs, users};
+use super::api::{actions, auth, commitments, health, libraries, programs, titles, users};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -12,12 +12,15 @@ use super::api::{auth, health, libraries, programs, users};
         health::healthz,
         auth::login, auth::me, auth::change_password,
         programs::create, programs::list, programs::show, programs::add_member, programs::members,
+        programs::summary, programs::expire,
+        commitments::propose, commitments::list, commitments::show, commitments::events, actions::act,
+        titles::lookup,
         libraries::create, libraries::list, libraries::show,
         users::create, users::list, users::show, users::update,
     ),
     components(schemas(crate::error::ErrorBody, crate::domain::FieldError)),
     modifiers(&BearerAuth),
-    tags((name = "auth"), (name = "programs"), (name = "libraries"), (name = "users"), (name = "service"))
+    tags((name = "auth"), (name = "programs"), (name = "commitments"), (name = "titles"), (name = "libraries"), (name = "users"), (name = "service"))
 )]
 pub struct ApiDoc;
 

@@ -3,7 +3,7 @@
 use actix_web::error::{JsonPayloadError, PathError, QueryPayloadError};
 use actix_web::{web, HttpRequest, HttpResponse, ResponseError};
 
-use super::api::{auth, health, libraries, programs, users};
+use super::api::{actions, auth, commitments, health, libraries, programs, titles, users};
 use super::pages::{dashboard, login};
 use crate::error::ApiError;
 
@@ -47,6 +47,19 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                         .route(web::get().to(programs::members))
                         .route(web::post().to(programs::add_member)),
                 )
+                .service(resource("/programs/{id}/summary").route(web::get().to(programs::summary)))
+                .service(resource("/programs/{id}/expire").route(web::post().to(programs::expire)))
+                .service(
+                    resource("/commitments")
+                        .route(web::get().to(commitments::list))
+                        .route(web::post().to(commitments::propose)),
+                )
+                .service(resource("/commitments/{id}").route(web::get().to(commitments::show)))
+                .service(
+                    resource("/commitments/{id}/events").route(web::get().to(commitments::events)),
+                )
+                .service(resource("/commitments/{id}/{action}").route(web::post().to(actions::act)))
+                .service(resource("/titles").route(web::get().to(titles::lookup)))
                 .service(
                     resource("/libraries")
                         .route(web::get().to(libraries::list))

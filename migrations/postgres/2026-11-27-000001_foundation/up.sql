@@ -72,6 +72,8 @@ CREATE TABLE titles (
 CREATE UNIQUE INDEX titles_oclc_number_key ON titles (oclc_number);
 CREATE INDEX titles_isbn_idx ON titles (isbn);
 CREATE INDEX titles_issn_idx ON titles (issn);
+-- Title words for the list filter q.
+CREATE INDEX titles_title_search_idx ON titles USING GIN (to_tsvector('simple', title));
 
 -- retention_end NULL means "permanent": such a commitment never expires and sorts after every date.
 CREATE TABLE commitments (
@@ -95,6 +97,8 @@ CREATE TABLE commitments (
     policies TEXT NOT NULL DEFAULT '',
     retention_start DATE NOT NULL,
     retention_end DATE,
+    -- A collection manager's proposed renewal ('YYYY-MM-DD' or 'permanent'), until a coordinator renews.
+    renewal_proposed_end TEXT,
     public_note TEXT,
     private_note TEXT,
     end_reason TEXT,

@@ -1,6 +1,7 @@
 DROP TABLE audit_head;
 DROP TABLE audit_events;
 DROP TABLE commitments;
+DROP TABLE titles_search;
 DROP TABLE titles;
 DROP TABLE user_programs;
 DROP TABLE users;

@@ -72,6 +72,16 @@ CREATE TABLE titles (
 CREATE UNIQUE INDEX titles_oclc_number_key ON titles (oclc_number);
 CREATE INDEX titles_isbn_idx ON titles (isbn);
 CREATE INDEX titles_issn_idx ON titles (issn);
+-- Title words for the list filter q: a full-text index kept in step by triggers.
+CREATE VIRTUAL TABLE titles_search USING fts5 (title_id UNINDEXED, title, tokenize = 'unicode61 remove_diacritics 2');
+CREATE TRIGGER titles_search_insert AFTER INSERT ON titles
+BEGIN
+    INSERT INTO titles_search (title_id, title) VALUES (new.id, new.title);
+END;
+CREATE TRIGGER titles_search_update AFTER UPDATE OF title ON titles
+BEGIN
+    UPDATE titles_search SET title = new.title WHERE title_id = new.id;
+END;
 
 -- retention_end NULL means "permanent": such a commitment never expires and sorts after every date.
 CREATE TABLE commitments (
@@ -95,6 +105,8 @@ CREATE TABLE commitments (
     policies TEXT NOT NULL DEFAULT '',
     retention_start DATE NOT NULL,
     retention_end DATE,
+    -- A collection manager's proposed renewal ('YYYY-MM-DD' or 'permanent'), until a coordinator renews.
+    renewal_proposed_end TEXT,
     public_note TEXT,
     private_note TEXT,
     end_reason TEXT,

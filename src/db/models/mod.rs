@@ -1,7 +1,12 @@
 //! One module per table group: the stored row, the insert, and the queries that use them.
 
+pub mod actions;
+pub mod commitments;
+pub mod expiry;
 pub mod libraries;
 pub mod programs;
+pub mod summary;
+pub mod titles;
 pub mod users;
 
 use uuid::Uuid;

@@ -1,10 +1,14 @@
 //! The JSON API under `/api/v1`, one module per resource.
 
+pub mod actions;
 pub mod auth;
+pub mod commitments;
 pub mod health;
 pub mod libraries;
 pub mod programs;
+pub mod titles;
 pub mod users;
+pub mod views;
 
 use chrono::{DateTime, NaiveDateTime, Utc};
 use uuid::Uuid;

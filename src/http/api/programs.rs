@@ -1,5 +1,7 @@
 //! Programs and their members: created by admins, read by anyone signed in.
 
+use std::collections::BTreeMap;
+
 use actix_web::{web, HttpResponse};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
@@ -9,7 +11,10 @@ use super::libraries::LibraryView;
 use super::{id, instant};
 use crate::db::audit::AuditActor;
 use crate::db::models::programs::{self, Membership, ProgramRow};
+use crate::db::models::{expiry, summary};
+use crate::db::DbError;
 use crate::domain::organisations::{NewProgram, ProgramInput};
+use crate::domain::workflow;
 use crate::domain::ValidationErrors;
 use crate::error::ApiError;
 use crate::http::extractors::{AdminUser, CurrentUser};
@@ -186,4 +191,133 @@ pub async fn members(
         page,
         MemberView::from_membership,
     )?))
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct LibrarySummary {
+    pub library_id: Uuid,
+    pub oclc_symbol: String,
+    pub name: String,
+    /// Commitments of this library in the program, by status.
+    pub by_status: BTreeMap<String, i64>,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct YearCount {
+    pub year: i32,
+    pub count: i64,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ProgramSummaryView {
+    pub program_id: Uuid,
+    pub by_status: BTreeMap<String, i64>,
+    pub by_library: Vec<LibrarySummary>,
+    /// Active commitments ending in each of this year and the next 29.
+    pub ending_by_year: Vec<YearCount>,
+}
+
+/// Counts by status, by library and status, and active commitments ending per year for 30 years.
+#[utoipa::path(get, path = "/api/v1/programs/{id}/summary", tag = "programs", security(("bearer" = [])),
+    responses((status = 200, body = ProgramSummaryView), (status = 403, body = crate::error::ErrorBody),
+              (status = 404, body = crate::error::ErrorBody)))]
+pub async fn summary(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    path: web::Path<Uuid>,
+) -> Result<web::Json<ProgramSummaryView>, ApiError> {
+    let program_id = path.into_inner();
+    let actor = user.actor;
+    let today = Utc::now().date_naive();
+    let summary = state
+        .db
+        .read(move |conn| {
+            programs::find(conn, program_id)?;
+            if !actor.can_read_program(program_id) {
+                return Err(DbError::Forbidden(
+                    "you do not take part in this program".into(),
+                ));
+            }
+            summary::program_summary(conn, program_id, today)
+        })
+        .await?;
+    Ok(web::Json(ProgramSummaryView {
+        program_id,
+        by_status: summary.by_status,
+        by_library: summary
+            .by_library
+            .into_iter()
+            .map(|l| {
+                Ok(LibrarySummary {
+                    library_id: id(&l.library_id)?,
+                    oclc_symbol: l.oclc_symbol,
+                    name: l.name,
+                    by_status: l.by_status,
+                })
+            })
+            .collect::<Result<_, ApiError>>()?,
+        ending_by_year: summary
+            .ending_by_year
+            .into_iter()
+            .map(|(year, count)| YearCount { year, count })
+            .collect(),
+    }))
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct ExpireRequest {
+    /// Expire active commitments whose retention ended before this day (default today).
+    pub as_of: Option<NaiveDate>,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ExpireResult {
+    pub program_id: Uuid,
+    pub as_of: NaiveDate,
+    /// How many commitments this call expired.
+    pub expired: u64,
+}
+
+/// Expires every active commitment of the program whose retention ended before `as_of`.
+#[utoipa::path(post, path = "/api/v1/programs/{id}/expire", tag = "programs", security(("bearer" = [])),
+    request_body = ExpireRequest,
+    responses((status = 200, body = ExpireResult), (status = 403, body = crate::error::ErrorBody),
+              (status = 404, body = crate::error::ErrorBody)))]
+pub async fn expire(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    path: web::Path<Uuid>,
+    body: Option<web::Json<ExpireRequest>>,
+) -> Result<web::Json<ExpireResult>, ApiError> {
+    let program_id = path.into_inner();
+    let as_of = body
+        .and_then(|b| b.into_inner().as_of)
+        .unwrap_or_else(|| Utc::now().date_naive());
+    let actor = user.actor;
+    state
+        .db
+        .read(move |conn| programs::find(conn, program_id))
+        .await?;
+    if !workflow::may_expire_program(&actor, program_id) {
+        return Err(ApiError::Forbidden(
+            "only a coordinator of the program may expire its commitments".into(),
+        ));
+    }
+    let db = state.db.clone();
+    let expired = tokio::task::spawn_blocking(move || {
+        expiry::expire_due(
+            &db,
+            &AuditActor::from(&actor),
+            Some(program_id),
+            as_of,
+            |_| {},
+        )
+    })
+    .await
+    .map_err(|e| ApiError::Internal(e.to_string()))??;
+    Ok(web::Json(ExpireResult {
+        program_id,
+        as_of,
+        expired,
+    }))
 }

@@ -1,0 +1,445 @@
+//! Commitments: the stored row, the row with its program, library and title, reading and proposing.
+
+use chrono::{NaiveDate, NaiveDateTime};
+use diesel::prelude::*;
+use diesel::sql_types::{Bool, Text};
+use serde_json::json;
+use uuid::Uuid;
+
+use super::libraries::LibraryRow;
+use super::programs::ProgramRow;
+use super::titles::{self, TitleRow};
+use crate::db::audit::{self, AuditActor, NewEvent};
+use crate::db::schema::{
+    commitments, libraries, program_members, programs, titles as titles_table,
+};
+use crate::db::{now, Backend, DbConnection, DbError, Page};
+use crate::domain::commitment::{policies_to_text, NewCommitment, Status};
+use crate::domain::identifiers::OclcNumber;
+use crate::domain::retention::RetentionEnd;
+use crate::domain::workflow::{self, Refusal};
+use crate::domain::{Actor, ValidationErrors};
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = commitments)]
+pub struct CommitmentRow {
+    pub id: String,
+    pub program_id: String,
+    pub library_id: String,
+    pub title_id: String,
+    pub status: String,
+    pub version: i32,
+    pub proposed_by: Option<String>,
+    pub proposed_by_role: String,
+    pub local_bib_id: Option<String>,
+    pub local_item_id: Option<String>,
+    pub barcode: Option<String>,
+    pub call_number: Option<String>,
+    pub materials_specified: Option<String>,
+    pub shelving: Option<String>,
+    pub item_condition: Option<String>,
+    pub validation: Option<String>,
+    pub policies: String,
+    pub retention_start: NaiveDate,
+    pub retention_end: Option<NaiveDate>,
+    pub renewal_proposed_end: Option<String>,
+    pub public_note: Option<String>,
+    pub private_note: Option<String>,
+    pub end_reason: Option<String>,
+    pub ended_at: Option<NaiveDateTime>,
+    pub replaces: Option<String>,
+    pub replaced_by: Option<String>,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+impl CommitmentRow {
+    pub fn status(&self) -> Result<Status, DbError> {
+        Status::parse(&self.status).map_err(DbError::Corrupt)
+    }
+
+    /// What the workflow rules need.
+    pub fn facts(&self) -> Result<workflow::Facts, DbError> {
+        Ok(workflow::Facts {
+            status: self.status()?,
+            program_id: super::parse_id(&self.program_id)?,
+            library_id: super::parse_id(&self.library_id)?,
+            proposer: workflow::Side::of_role(&self.proposed_by_role),
+            retention_end: RetentionEnd::from_date(self.retention_end),
+        })
+    }
+}
+
+/// A commitment with the program, library and title it refers to.
+#[derive(Debug, Clone)]
+pub struct CommitmentRecord {
+    pub commitment: CommitmentRow,
+    pub program: ProgramRow,
+    pub library: LibraryRow,
+    pub title: TitleRow,
+}
+
+/// The list filters of `GET /commitments`, plus the caller's scope.
+#[derive(Debug, Clone, Default)]
+pub struct CommitmentFilter {
+    pub program_id: Option<Uuid>,
+    pub library_id: Option<Uuid>,
+    pub status: Option<Status>,
+    pub oclc_number: Option<OclcNumber>,
+    /// Title words, all of which must appear.
+    pub q: Option<String>,
+    pub expiring_before: Option<NaiveDate>,
+    pub updated_since: Option<NaiveDateTime>,
+    /// `None`: every program (admins); otherwise only these.
+    pub visible_programs: Option<Vec<Uuid>>,
+}
+
+impl CommitmentFilter {
+    /// The filter restricted to what `actor` may read.
+    pub fn for_actor(mut self, actor: &Actor) -> Self {
+        self.visible_programs = (!actor.is_admin()).then(|| actor.program_ids.clone());
+        self
+    }
+}
+
+type Joined = (CommitmentRow, ProgramRow, LibraryRow, TitleRow);
+
+fn into_record((commitment, program, library, title): Joined) -> CommitmentRecord {
+    CommitmentRecord {
+        commitment,
+        program,
+        library,
+        title,
+    }
+}
+
+macro_rules! joined_query {
+    () => {
+        commitments::table
+            .inner_join(programs::table)
+            .inner_join(libraries::table)
+            .inner_join(titles_table::table)
+            .select((
+                CommitmentRow::as_select(),
+                ProgramRow::as_select(),
+                LibraryRow::as_select(),
+                TitleRow::as_select(),
+            ))
+    };
+}
+
+/// One commitment with its program, library and title.
+pub fn find(conn: &mut DbConnection, id: Uuid) -> Result<CommitmentRecord, DbError> {
+    joined_query!()
+        .filter(commitments::id.eq(id.to_string()))
+        .first::<Joined>(conn)
+        .optional()?
+        .map(into_record)
+        .ok_or(DbError::NotFound("commitment"))
+}
+
+/// One commitment that `actor` may see (else not found).
+pub fn find_visible(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    id: Uuid,
+) -> Result<CommitmentRecord, DbError> {
+    let record = find(conn, id)?;
+    if workflow::can_see(actor, super::parse_id(&record.commitment.program_id)?) {
+        Ok(record)
+    } else {
+        Err(DbError::NotFound("commitment"))
+    }
+}
+
+/// Commitments matching `filter` in id order, after the key `after`.
+pub fn list(
+    conn: &mut DbConnection,
+    filter: &CommitmentFilter,
+    after: Option<&str>,
+    limit: i64,
+) -> Result<Page<CommitmentRecord>, DbError> {
+    let backend = match conn {
+        DbConnection::Postgres(_) => Backend::Postgres,
+        DbConnection::Sqlite(_) => Backend::Sqlite,
+    };
+    let mut query = joined_query!()
+        .order(commitments::id)
+        .limit(limit + 1)
+        .into_boxed();
+    if let Some(after) = after {
+        query = query.filter(commitments::id.gt(after.to_owned()));
+    }
+    if let Some(programs) = &filter.visible_programs {
+        let ids: Vec<String> = programs.iter().map(Uuid::to_string).collect();
+        query = query.filter(commitments::program_id.eq_any(ids));
+    }
+    if let Some(program) = filter.program_id {
+        query = query.filter(commitments::program_id.eq(program.to_string()));
+    }
+    if let Some(library) = filter.library_id {
+        query = query.filter(commitments::library_id.eq(library.to_string()));
+    }
+    if let Some(status) = filter.status {
+        query = query.filter(commitments::status.eq(status.as_str()));
+    }
+    if let Some(oclc) = filter.oclc_number {
+        query = query.filter(titles_table::oclc_number.eq(oclc.value()));
+    }
+    if let Some(before) = filter.expiring_before {
+        query = query.filter(commitments::retention_end.lt(before));
+    }
+    if let Some(since) = filter.updated_since {
+        query = query.filter(commitments::updated_at.ge(since));
+    }
+    if let Some((head, words)) = filter
+        .q
+        .as_deref()
+        .and_then(|q| title_words_sql(backend, q))
+    {
+        query = query.filter(
+            diesel::dsl::sql::<Bool>(head)
+                .bind::<Text, _>(words)
+                .sql(")"),
+        );
+    }
+    let rows: Vec<Joined> = query.load(conn)?;
+    Ok(Page::from_rows(rows, limit, |row| row.0.id.clone()).map(into_record))
+}
+
+/// The full-text condition (up to its bound query) and the query matching titles that contain every
+/// word of `q`; `None` when `q` has no words.
+fn title_words_sql(backend: Backend, q: &str) -> Option<(&'static str, String)> {
+    let words: Vec<String> = q
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(str::to_lowercase)
+        .collect();
+    if words.is_empty() {
+        return None;
+    }
+    let (head, query) = match backend {
+        // Each word quoted, so that FTS5 reads none of them as an operator; juxtaposition means AND.
+        Backend::Sqlite => (
+            "titles.id IN (SELECT title_id FROM titles_search WHERE titles_search MATCH ",
+            words
+                .iter()
+                .map(|w| format!("\"{w}\""))
+                .collect::<Vec<_>>()
+                .join(" "),
+        ),
+        Backend::Postgres => (
+            "to_tsvector('simple', titles.title) @@ plainto_tsquery('simple', ",
+            words.join(" "),
+        ),
+    };
+    Some((head, query))
+}
+
+/// Everything `actor` may see on one title.
+pub fn on_title(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    title_id: &str,
+) -> Result<Vec<CommitmentRecord>, DbError> {
+    let mut query = joined_query!()
+        .filter(commitments::title_id.eq(title_id.to_owned()))
+        .order(commitments::id)
+        .into_boxed();
+    if !actor.is_admin() {
+        let ids: Vec<String> = actor.program_ids.iter().map(Uuid::to_string).collect();
+        query = query.filter(commitments::program_id.eq_any(ids));
+    }
+    Ok(query
+        .load::<Joined>(conn)?
+        .into_iter()
+        .map(into_record)
+        .collect())
+}
+
+/// Maps a workflow refusal onto the persistence error, with the row's current state for conflicts.
+pub fn refusal(refusal: Refusal, row: &CommitmentRow) -> DbError {
+    match refusal {
+        Refusal::NotVisible => DbError::NotFound("commitment"),
+        Refusal::Forbidden(why) => DbError::Forbidden(why),
+        Refusal::WrongState { status } => DbError::Conflict {
+            message: format!("the commitment is {status}, which does not allow this action"),
+            status: Some(status.as_str().to_owned()),
+            version: Some(row.version),
+        },
+        Refusal::Invalid(errors) => DbError::Invalid(errors),
+    }
+}
+
+/// Whether a live commitment already holds this program, library, title and run of volumes.
+pub fn live_duplicate(
+    conn: &mut DbConnection,
+    program_id: &str,
+    library_id: &str,
+    title_id: &str,
+    materials_specified: Option<&str>,
+) -> Result<Option<CommitmentRow>, DbError> {
+    let live: Vec<&str> = Status::ALL
+        .iter()
+        .filter(|s| s.is_live())
+        .map(|s| s.as_str())
+        .collect();
+    let mut query = commitments::table
+        .filter(commitments::program_id.eq(program_id))
+        .filter(commitments::library_id.eq(library_id))
+        .filter(commitments::title_id.eq(title_id))
+        .filter(commitments::status.eq_any(live))
+        .select(CommitmentRow::as_select())
+        .into_boxed();
+    query = match materials_specified {
+        Some(materials) => query.filter(commitments::materials_specified.eq(materials.to_owned())),
+        None => query.filter(commitments::materials_specified.is_null()),
+    };
+    Ok(query.first(conn).optional()?)
+}
+
+/// Whether `library_id` is a member of `program_id`.
+pub fn is_member(
+    conn: &mut DbConnection,
+    program_id: &str,
+    library_id: &str,
+) -> Result<bool, DbError> {
+    let count: i64 = program_members::table
+        .filter(program_members::program_id.eq(program_id))
+        .filter(program_members::library_id.eq(library_id))
+        .count()
+        .get_result(conn)?;
+    Ok(count > 0)
+}
+
+/// Stores a proposal by `actor`: a library's own (collection manager) or an allocation (coordinator, admin).
+pub fn propose(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    new: NewCommitment,
+) -> Result<CommitmentRecord, DbError> {
+    workflow::may_propose(actor, new.program_id, new.library_id).map_err(
+        |refusal| match refusal {
+            Refusal::Forbidden(why) => DbError::Forbidden(why),
+            Refusal::Invalid(errors) => DbError::Invalid(errors),
+            Refusal::NotVisible | Refusal::WrongState { .. } => {
+                DbError::Forbidden("you may not propose this commitment".into())
+            }
+        },
+    )?;
+    let mut errors = ValidationErrors::new();
+    let program = super::programs::find(conn, new.program_id).ok();
+    let library = super::libraries::find(conn, new.library_id).ok();
+    if program.is_none() {
+        errors.add(
+            "program_id",
+            format!("no program has id {}", new.program_id),
+        );
+    }
+    if library.is_none() {
+        errors.add(
+            "library_id",
+            format!("no library has id {}", new.library_id),
+        );
+    }
+    errors.into_result()?;
+    let (program, library) = (program.expect("checked"), library.expect("checked"));
+    if !is_member(conn, &program.id, &library.id)? {
+        return Err(ValidationErrors::one(
+            "library_id",
+            format!(
+                "{} is not a member of {}",
+                library.oclc_symbol, program.code
+            ),
+        )
+        .into());
+    }
+    let retention_end = new.resolve_end(program.default_retention_end)?;
+    let title = titles::find_or_create(conn, &new.title)?;
+    if let Some(existing) = live_duplicate(
+        conn,
+        &program.id,
+        &library.id,
+        &title.id,
+        new.materials_specified.as_deref(),
+    )? {
+        return Err(ValidationErrors::one(
+            "oclc_number",
+            format!(
+                "{} already has a {} commitment on OCLC {}{} in {}",
+                library.oclc_symbol,
+                existing.status.replace('_', " "),
+                title.oclc_number,
+                new.materials_specified
+                    .as_deref()
+                    .map(|m| format!(" ({m})"))
+                    .unwrap_or_default(),
+                program.code
+            ),
+        )
+        .into());
+    }
+    let at = now();
+    let row = CommitmentRow {
+        id: Uuid::now_v7().to_string(),
+        program_id: program.id.clone(),
+        library_id: library.id.clone(),
+        title_id: title.id.clone(),
+        status: Status::Proposed.as_str().to_owned(),
+        version: 1,
+        proposed_by: Some(actor.user_id.to_string()),
+        proposed_by_role: actor.role.as_str().to_owned(),
+        local_bib_id: new.local_bib_id,
+        local_item_id: new.local_item_id,
+        barcode: new.barcode,
+        call_number: new.call_number,
+        materials_specified: new.materials_specified,
+        shelving: new.shelving.map(|s| s.as_str().to_owned()),
+        item_condition: new.condition.map(|c| c.as_str().to_owned()),
+        validation: new.validation.map(|v| v.as_str().to_owned()),
+        policies: policies_to_text(&new.policies),
+        retention_start: new.retention_start,
+        retention_end: retention_end.date(),
+        renewal_proposed_end: None,
+        public_note: new.public_note,
+        private_note: new.private_note,
+        end_reason: None,
+        ended_at: None,
+        replaces: None,
+        replaced_by: None,
+        created_at: at,
+        updated_at: at,
+    };
+    diesel::insert_into(commitments::table)
+        .values(&row)
+        .execute(conn)?;
+    let id = super::parse_id(&row.id)?;
+    audit::append(
+        conn,
+        &AuditActor::from(actor),
+        vec![NewEvent {
+            action: "propose",
+            subject_type: "commitment",
+            subject_id: id,
+            program_id: Some(new.program_id),
+            commitment_id: Some(id),
+            from_status: None,
+            to_status: Some(Status::Proposed.as_str().to_owned()),
+            details: json!({
+                "version": 1,
+                "oclc_number": title.oclc_number,
+                "library": library.oclc_symbol,
+                "program": program.code,
+                "materials_specified": row.materials_specified,
+                "retention_start": row.retention_start,
+                "retention_end": retention_end.to_string(),
+            }),
+        }],
+    )?;
+    Ok(CommitmentRecord {
+        commitment: row,
+        program,
+        library,
+        title,
+    })
+}

@@ -1,0 +1,105 @@
+//! Titles, one per OCLC number, found or created when a commitment is proposed.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use uuid::Uuid;
+
+use crate::db::schema::titles;
+use crate::db::{now, DbConnection, DbError};
+use crate::domain::commitment::TitleFacts;
+use crate::domain::identifiers::OclcNumber;
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = titles)]
+pub struct TitleRow {
+    pub id: String,
+    pub oclc_number: i64,
+    pub isbn: Option<String>,
+    pub issn: Option<String>,
+    pub title: String,
+    pub author: Option<String>,
+    pub publisher: Option<String>,
+    pub pub_year: Option<i32>,
+    pub format: String,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+pub fn find_by_oclc(
+    conn: &mut DbConnection,
+    oclc: OclcNumber,
+) -> Result<Option<TitleRow>, DbError> {
+    Ok(titles::table
+        .filter(titles::oclc_number.eq(oclc.value()))
+        .select(TitleRow::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+/// The title with this OCLC number; created from `facts` when new. An existing title keeps its
+/// bibliographic description: a later proposal only fills fields that were empty.
+pub fn find_or_create(conn: &mut DbConnection, facts: &TitleFacts) -> Result<TitleRow, DbError> {
+    if let Some(existing) = find_by_oclc(conn, facts.oclc_number)? {
+        return fill_blanks(conn, existing, facts);
+    }
+    let at = now();
+    let row = TitleRow {
+        id: Uuid::now_v7().to_string(),
+        oclc_number: facts.oclc_number.value(),
+        isbn: facts.isbn.as_ref().map(|i| i.as_str().to_owned()),
+        issn: facts.issn.as_ref().map(|i| i.as_str().to_owned()),
+        title: facts.title.clone(),
+        author: facts.author.clone(),
+        publisher: facts.publisher.clone(),
+        pub_year: facts.pub_year,
+        format: facts.format.as_str().to_owned(),
+        created_at: at,
+        updated_at: at,
+    };
+    diesel::insert_into(titles::table)
+        .values(&row)
+        .execute(conn)?;
+    Ok(row)
+}
+
+fn fill_blanks(
+    conn: &mut DbConnection,
+    mut title: TitleRow,
+    facts: &TitleFacts,
+) -> Result<TitleRow, DbError> {
+    let mut changed = false;
+    let mut fill = |slot: &mut Option<String>, value: Option<String>| {
+        if slot.is_none() && value.is_some() {
+            *slot = value;
+            changed = true;
+        }
+    };
+    fill(
+        &mut title.isbn,
+        facts.isbn.as_ref().map(|i| i.as_str().to_owned()),
+    );
+    fill(
+        &mut title.issn,
+        facts.issn.as_ref().map(|i| i.as_str().to_owned()),
+    );
+    fill(&mut title.author, facts.author.clone());
+    fill(&mut title.publisher, facts.publisher.clone());
+    if title.pub_year.is_none() && facts.pub_year.is_some() {
+        title.pub_year = facts.pub_year;
+        changed = true;
+    }
+    if changed {
+        title.updated_at = now();
+        diesel::update(titles::table.find(&title.id))
+            .set((
+                titles::isbn.eq(&title.isbn),
+                titles::issn.eq(&title.issn),
+                titles::author.eq(&title.author),
+                titles::publisher.eq(&title.publisher),
+                titles::pub_year.eq(title.pub_year),
+                titles::updated_at.eq(title.updated_at),
+            ))
+            .execute(conn)?;
+    }
+    Ok(title)
+}

@@ -1,0 +1,58 @@
+//! `GET /titles?oclc_number=N`: who retains this title — every commitment on it the caller may see.
+
+use actix_web::web;
+use serde::{Deserialize, Serialize};
+
+use super::views::{CommitmentView, TitleView};
+use crate::db::models::{commitments, titles};
+use crate::db::DbError;
+use crate::domain::identifiers::OclcNumber;
+use crate::domain::ValidationErrors;
+use crate::error::ApiError;
+use crate::http::extractors::CurrentUser;
+use crate::http::AppState;
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct TitleQuery {
+    /// Any accepted form of OCLC number.
+    pub oclc_number: Option<String>,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct TitleCommitments {
+    pub title: TitleView,
+    pub commitments: Vec<CommitmentView>,
+}
+
+/// The title with this OCLC number and every commitment on it that the caller may see.
+#[utoipa::path(get, path = "/api/v1/titles", tag = "titles", security(("bearer" = [])), params(TitleQuery),
+    responses((status = 200, body = TitleCommitments), (status = 404, body = crate::error::ErrorBody),
+              (status = 422, body = crate::error::ErrorBody)))]
+pub async fn lookup(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    query: web::Query<TitleQuery>,
+) -> Result<web::Json<TitleCommitments>, ApiError> {
+    let raw = query
+        .oclc_number
+        .clone()
+        .ok_or_else(|| ValidationErrors::one("oclc_number", "oclc_number is required"))?;
+    let oclc = OclcNumber::parse(&raw).map_err(|m| ValidationErrors::one("oclc_number", m))?;
+    let actor = user.actor;
+    let (title, records) = state
+        .db
+        .read(move |conn| {
+            let title = titles::find_by_oclc(conn, oclc)?.ok_or(DbError::NotFound("title"))?;
+            let records = commitments::on_title(conn, &actor, &title.id)?;
+            Ok((title, records))
+        })
+        .await?;
+    Ok(web::Json(TitleCommitments {
+        title: TitleView::from_row(&title)?,
+        commitments: records
+            .into_iter()
+            .map(CommitmentView::from_record)
+            .collect::<Result<_, _>>()?,
+    }))
+}

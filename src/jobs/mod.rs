@@ -1,0 +1,3 @@
+//! Scheduled work that runs beside the HTTP server.
+
+pub mod expiry;
