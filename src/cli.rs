@@ -10,10 +10,11 @@ use uuid::Uuid;
 use crate::auth::password;
 use crate::config::{self, AdminBootstrap, Settings, DATA_DIR, DEFAULT_BIND, DEFAULT_DATABASE_URL};
 use crate::db::audit::{self, AuditActor};
-use crate::db::models::{libraries, programs, users};
+use crate::db::models::{expiry, libraries, programs, users};
 use crate::db::{DatabaseUrl, Db};
 use crate::domain::accounts::{NewUser, UserInput};
 use crate::domain::Role;
+use crate::progress;
 use crate::startup::{self, Application};
 
 #[derive(Debug, Parser)]
@@ -42,8 +43,25 @@ pub enum Command {
     /// Manage user accounts
     #[command(subcommand)]
     User(UserCommand),
+    /// Expire every active commitment whose retention ended before a day (default today)
+    Expire(ExpireArgs),
     /// Recompute the audit trail's hash chain; exits non-zero at the first broken link
     VerifyAudit,
+}
+
+#[derive(Debug, Args)]
+pub struct ExpireArgs {
+    /// Expire commitments whose retention ended before this day (YYYY-MM-DD; default today)
+    #[arg(long, value_parser = parse_day)]
+    pub as_of: Option<chrono::NaiveDate>,
+    /// Only this program (code or id; default every program)
+    #[arg(long)]
+    pub program: Option<String>,
+}
+
+fn parse_day(value: &str) -> Result<chrono::NaiveDate, String> {
+    chrono::NaiveDate::parse_from_str(value, "%Y-%m-%d")
+        .map_err(|_| format!("{value:?} is not a date (YYYY-MM-DD)"))
 }
 
 #[derive(Debug, Subcommand)]
@@ -91,8 +109,36 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::User(UserCommand::Create(args)) => create_user(&database, args),
+        Command::Expire(args) => expire(&database, args),
         Command::VerifyAudit => verify_audit(&database),
     }
+}
+
+fn expire(database: &DatabaseUrl, args: ExpireArgs) -> anyhow::Result<()> {
+    let db = startup::open_database(database)?;
+    let program = match args.program.as_deref() {
+        Some(program) => {
+            let mut conn = db.conn()?;
+            let row = match Uuid::parse_str(program) {
+                Ok(id) => programs::find(&mut conn, id),
+                Err(_) => programs::find_by_code(&mut conn, program),
+            }
+            .with_context(|| format!("no program {program:?}"))?;
+            Some(Uuid::parse_str(&row.id)?)
+        }
+        None => None,
+    };
+    let as_of = args
+        .as_of
+        .unwrap_or_else(|| chrono::Utc::now().date_naive());
+    let due = expiry::count_due(&db, program, as_of)?;
+    let bar = progress::bar(u64::try_from(due).unwrap_or(0), "expiring");
+    let expired = expiry::expire_due(&db, &AuditActor::system(), program, as_of, |done| {
+        bar.set_position(done)
+    })?;
+    bar.finish_and_clear();
+    println!("{expired} commitment(s) expired (retention ended before {as_of})");
+    Ok(())
 }
 
 fn verify_audit(database: &DatabaseUrl) -> anyhow::Result<()> {

@@ -9,5 +9,6 @@ pub mod domain;
 pub mod error;
 pub mod http;
 pub mod jobs;
+pub mod progress;
 pub mod startup;
 pub mod telemetry;

@@ -9,3 +9,5 @@ mod pages;
 mod programs;
 mod service;
 mod users;
+mod workflow;
+mod world;

@@ -86,6 +86,12 @@ pub fn act(
         (None, None) => row.renewal_proposed_end.clone(),
     };
     let ended = outcome.end_reason.is_some();
+    if let Some(successor) = &successor {
+        // First, so that the old row's replaced_by refers to a row that exists.
+        diesel::insert_into(table::table)
+            .values(successor)
+            .execute(conn)?;
+    }
     let updated = diesel::update(
         table::table
             .filter(table::id.eq(&row.id))
@@ -133,9 +139,6 @@ pub fn act(
         details: Value::Object(details),
     }];
     if let Some(successor) = successor {
-        diesel::insert_into(table::table)
-            .values(&successor)
-            .execute(conn)?;
         let successor_id = super::parse_id(&successor.id)?;
         if let Some(last) = events.last_mut() {
             last.details["replaced_by"] = json!(successor.id);
