@@ -4,6 +4,7 @@ mod helpers;
 
 mod auth;
 mod cli;
+mod commitments;
 mod libraries;
 mod pages;
 mod programs;
