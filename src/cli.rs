@@ -14,8 +14,8 @@ use crate::db::models::{expiry, libraries, programs, users};
 use crate::db::{DatabaseUrl, Db};
 use crate::domain::accounts::{NewUser, UserInput};
 use crate::domain::Role;
-use crate::progress;
 use crate::startup::{self, Application};
+use crate::{demo, progress};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -37,7 +37,9 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run the web server and API (the default)
-    Serve,
+    Serve(ServeArgs),
+    /// Load the demo data set (programs, libraries, users, 5,400 commitments) and print the demo users
+    Demo,
     /// Apply pending database migrations and exit
     Migrate,
     /// Manage user accounts
@@ -62,6 +64,13 @@ pub struct ExpireArgs {
 fn parse_day(value: &str) -> Result<chrono::NaiveDate, String> {
     chrono::NaiveDate::parse_from_str(value, "%Y-%m-%d")
         .map_err(|_| format!("{value:?} is not a date (YYYY-MM-DD)"))
+}
+
+#[derive(Debug, Args, Default)]
+pub struct ServeArgs {
+    /// Load the demo data set first (skipped when already loaded) and print the demo users
+    #[arg(long)]
+    pub demo: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -96,8 +105,12 @@ fn parse_role(value: &str) -> Result<Role, String> {
 /// Runs the command line; the error is printed by `main`.
 pub fn run(cli: Cli) -> anyhow::Result<()> {
     let database = DatabaseUrl::parse(&cli.database).map_err(anyhow::Error::msg)?;
-    match cli.command.unwrap_or(Command::Serve) {
-        Command::Serve => serve(database, cli.bind),
+    match cli.command.unwrap_or(Command::Serve(ServeArgs::default())) {
+        Command::Serve(args) => serve(database, cli.bind, args.demo),
+        Command::Demo => {
+            let db = startup::open_database(&database)?;
+            load_demo(&db)
+        }
         Command::Migrate => {
             let db = Db::connect(&database, 1)?;
             let applied = db.migrate()?;
@@ -166,7 +179,27 @@ fn verify_audit(database: &DatabaseUrl) -> anyhow::Result<()> {
     }
 }
 
-fn serve(database: DatabaseUrl, bind: String) -> anyhow::Result<()> {
+fn load_demo(db: &Db) -> anyhow::Result<()> {
+    let report = demo::load(db, demo::COMMITMENTS)?;
+    if report.created {
+        println!(
+            "Loaded the demo: 2 programs, 8 libraries, {} commitments.",
+            report.commitments
+        );
+    } else {
+        println!("The demo data is already loaded.");
+    }
+    println!("Demo users (for demonstrations only):");
+    for user in &report.users {
+        println!(
+            "  {:<28} {:<32} {} ({})",
+            user.email, user.password, user.role, user.scope
+        );
+    }
+    Ok(())
+}
+
+fn serve(database: DatabaseUrl, bind: String, demo: bool) -> anyhow::Result<()> {
     let jwt_secret = config::jwt_secret(
         std::env::var("REGISTRY_JWT_SECRET").ok(),
         Path::new(DATA_DIR),
@@ -177,9 +210,16 @@ fn serve(database: DatabaseUrl, bind: String) -> anyhow::Result<()> {
         jwt_secret,
         admin: AdminBootstrap::from_env(),
     };
+    // The first admin comes before the demo, whose accounts would otherwise fill the users table.
+    let db = startup::open_database(&settings.database)?;
+    let created_admin = startup::ensure_first_admin(&db, &settings.admin)?;
+    if demo {
+        load_demo(&db)?;
+    }
+    drop(db);
     actix_web::rt::System::new().block_on(async move {
         let app = Application::build(&settings)?;
-        if let Some(admin) = app.created_admin() {
+        if let Some(admin) = created_admin {
             match &admin.generated_password {
                 Some(password) => println!(
                     "Created the first admin {}; its password, shown only this once: {password}",

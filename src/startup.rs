@@ -27,7 +27,6 @@ pub struct CreatedAdmin {
 pub struct Application {
     port: u16,
     server: Server,
-    created_admin: Option<CreatedAdmin>,
 }
 
 /// Opens the database with a pool sized for the backend and applies pending migrations.
@@ -83,7 +82,7 @@ pub fn ensure_first_admin(db: &Db, admin: &AdminBootstrap) -> anyhow::Result<Opt
 impl Application {
     pub fn build(settings: &Settings) -> anyhow::Result<Self> {
         let db = open_database(&settings.database)?;
-        let created_admin = ensure_first_admin(&db, &settings.admin)?;
+        ensure_first_admin(&db, &settings.admin)?;
         let listener = TcpListener::bind(&settings.bind)
             .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", settings.bind))?;
         let port = listener.local_addr()?.port();
@@ -93,20 +92,11 @@ impl Application {
             keys: TokenKeys::new(&settings.jwt_secret),
         };
         let server = run(listener, state)?;
-        Ok(Self {
-            port,
-            server,
-            created_admin,
-        })
+        Ok(Self { port, server })
     }
 
     pub fn port(&self) -> u16 {
         self.port
-    }
-
-    /// The first admin, if this start created it.
-    pub fn created_admin(&self) -> Option<&CreatedAdmin> {
-        self.created_admin.as_ref()
     }
 
     /// Serves until SIGINT or SIGTERM, then finishes the requests in flight.

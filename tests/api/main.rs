@@ -5,6 +5,7 @@ mod helpers;
 mod auth;
 mod cli;
 mod commitments;
+mod demo;
 mod libraries;
 mod pages;
 mod programs;
