@@ -496,6 +496,45 @@ mod tests {
     }
 
     #[test]
+    fn every_action_from_every_other_state_is_a_conflict_for_an_admin() {
+        let w = World::new();
+        let admin = w.actor(Role::Admin);
+        let past = NaiveDate::from_ymd_opt(2040, 1, 1).unwrap();
+        let actions = [
+            Action::Accept,
+            Action::Decline { reason: "r".into() },
+            Action::Withdraw { reason: None },
+            Action::ReportLoss {
+                reason: LossReason::Missing,
+            },
+            Action::RequestRelease { reason: "r".into() },
+            Action::ApproveRelease,
+            Action::DenyRelease { reason: None },
+            Action::Renew {
+                retention_end: RetentionEnd::Permanent,
+            },
+            Action::Transfer {
+                to_library_id: Uuid::now_v7(),
+            },
+            Action::Expire { as_of: past },
+        ];
+        for action in &actions {
+            for status in Status::ALL {
+                let result = decide(&w.facts(*status, Side::Library), &admin, action);
+                if *status == action.from() {
+                    assert!(result.is_ok(), "{action:?} from {status}: {result:?}");
+                } else {
+                    assert_eq!(
+                        result,
+                        Err(Refusal::WrongState { status: *status }),
+                        "{action:?} from {status}"
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
     fn wrong_state_is_refused_with_the_current_status() {
         let w = World::new();
         let facts = w.facts(Status::Expired, Side::Library);

@@ -130,4 +130,18 @@ async fn tampered_audit_event_breaks_the_chain(app: TestApp) {
     let broken = report.broken.expect("the chain is broken");
     assert_eq!(broken.seq, 2);
     assert_eq!(report.events_checked, 1);
+    let dir = tempfile::tempdir().unwrap();
+    let command = std::process::Command::new(env!("CARGO_BIN_EXE_retention-registry"))
+        .current_dir(dir.path())
+        .env("REGISTRY_DATABASE_URL", &app.db.url_string)
+        .env("REGISTRY_LOG", "warn")
+        .arg("verify-audit")
+        .output()
+        .unwrap();
+    assert!(
+        !command.status.success(),
+        "verify-audit must fail on a broken chain"
+    );
+    let said = String::from_utf8_lossy(&command.stderr);
+    assert!(said.contains("broken at event 2"), "{said}");
 }
