@@ -212,25 +212,25 @@ fn serve(database: DatabaseUrl, bind: String, demo: bool) -> anyhow::Result<()> 
     };
     // The first admin comes before the demo, whose accounts would otherwise fill the users table.
     let db = startup::open_database(&settings.database)?;
-    let created_admin = startup::ensure_first_admin(&db, &settings.admin)?;
+    // Printed at once, so that a start that fails later (the port is taken) does not lose it.
+    if let Some(admin) = startup::ensure_first_admin(&db, &settings.admin)? {
+        match &admin.generated_password {
+            Some(password) => println!(
+                "Created the first admin {}; its password, shown only this once: {password}",
+                admin.email
+            ),
+            None => println!(
+                "Created the first admin {} with the password from REGISTRY_ADMIN_PASSWORD",
+                admin.email
+            ),
+        }
+    }
     if demo {
         load_demo(&db)?;
     }
     drop(db);
     actix_web::rt::System::new().block_on(async move {
         let app = Application::build(&settings)?;
-        if let Some(admin) = created_admin {
-            match &admin.generated_password {
-                Some(password) => println!(
-                    "Created the first admin {}; its password, shown only this once: {password}",
-                    admin.email
-                ),
-                None => println!(
-                    "Created the first admin {} with the password from REGISTRY_ADMIN_PASSWORD",
-                    admin.email
-                ),
-            }
-        }
         tracing::info!(address = %settings.bind, port = app.port(), database = %settings.database.redacted(), "serving");
         app.run_until_stopped().await?;
         tracing::info!("stopped");

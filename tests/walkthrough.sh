@@ -7,7 +7,7 @@
 set -euo pipefail
 BASE=${BASE:-http://127.0.0.1:8080}
 ADMIN_EMAIL=${ADMIN_EMAIL:-admin@localhost}
-: "${ADMIN_PASSWORD:?set ADMIN_PASSWORD to the first admin's password}"
+: "${ADMIN_PASSWORD:?set ADMIN_PASSWORD to the password of the first admin}"
 RUN=$(date +%s | tail -c 5)                     # keeps codes and e-mails unique per run
 PASSWORD="walkthrough-password-$RUN"
 
