@@ -1,7 +1,8 @@
 //! The command line: `serve` (the default), `migrate` and `user create`.
 
-use std::io::{BufRead, IsTerminal};
+use std::io::{BufRead, IsTerminal, Write};
 use std::path::Path;
+use std::path::PathBuf;
 
 use anyhow::{bail, Context};
 use clap::{Args, Parser, Subcommand};
@@ -10,10 +11,15 @@ use uuid::Uuid;
 use crate::auth::password;
 use crate::config::{self, AdminBootstrap, Settings, DATA_DIR, DEFAULT_BIND, DEFAULT_DATABASE_URL};
 use crate::db::audit::{self, AuditActor};
+use crate::db::models::commitments::CommitmentFilter;
 use crate::db::models::{expiry, libraries, programs, users};
 use crate::db::{DatabaseUrl, Db};
 use crate::domain::accounts::{NewUser, UserInput};
+use crate::domain::commitment::Status;
+use crate::domain::identifiers::OclcNumber;
 use crate::domain::Role;
+use crate::exports;
+use crate::formats::ExportFormat;
 use crate::startup::{self, Application};
 use crate::{demo, progress};
 
@@ -47,8 +53,58 @@ pub enum Command {
     User(UserCommand),
     /// Expire every active commitment whose retention ended before a day (default today)
     Expire(ExpireArgs),
+    /// Export commitments (or with --events the audit trail) to a file
+    Export(ExportArgs),
     /// Recompute the audit trail's hash chain; exits non-zero at the first broken link
     VerifyAudit,
+}
+
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// File format
+    #[arg(long, value_enum, default_value = "csv")]
+    pub format: ExportFormat,
+    /// Where to write the file
+    #[arg(long)]
+    pub output: PathBuf,
+    /// Export the audit trail instead (format csv or ndjson)
+    #[arg(long)]
+    pub events: bool,
+    /// Only this program (code or id)
+    #[arg(long)]
+    pub program: Option<String>,
+    /// Only this library (OCLC symbol or id)
+    #[arg(long)]
+    pub library: Option<String>,
+    /// Only this status
+    #[arg(long, value_parser = parse_status)]
+    pub status: Option<Status>,
+    /// Only this OCLC number (any accepted form)
+    #[arg(long, value_parser = parse_oclc)]
+    pub oclc_number: Option<OclcNumber>,
+    /// Only titles with all these words
+    #[arg(long)]
+    pub q: Option<String>,
+    /// Only commitments whose retention ends before this day (YYYY-MM-DD)
+    #[arg(long, value_parser = parse_day)]
+    pub expiring_before: Option<chrono::NaiveDate>,
+    /// Only commitments (or events) changed at or after this instant (RFC 3339)
+    #[arg(long, value_parser = parse_instant)]
+    pub updated_since: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+fn parse_status(value: &str) -> Result<Status, String> {
+    Status::parse(value)
+}
+
+fn parse_oclc(value: &str) -> Result<OclcNumber, String> {
+    OclcNumber::parse(value)
+}
+
+fn parse_instant(value: &str) -> Result<chrono::DateTime<chrono::Utc>, String> {
+    chrono::DateTime::parse_from_rfc3339(value)
+        .map(|t| t.with_timezone(&chrono::Utc))
+        .map_err(|_| format!("{value:?} is not an RFC 3339 instant such as 2026-01-31T00:00:00Z"))
 }
 
 #[derive(Debug, Args)]
@@ -123,6 +179,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::User(UserCommand::Create(args)) => create_user(&database, args),
         Command::Expire(args) => expire(&database, args),
+        Command::Export(args) => export(&database, args),
         Command::VerifyAudit => verify_audit(&database),
     }
 }
@@ -151,6 +208,63 @@ fn expire(database: &DatabaseUrl, args: ExpireArgs) -> anyhow::Result<()> {
     })?;
     bar.finish_and_clear();
     println!("{expired} commitment(s) expired (retention ended before {as_of})");
+    Ok(())
+}
+
+fn export(database: &DatabaseUrl, args: ExportArgs) -> anyhow::Result<()> {
+    let db = startup::open_database(database)?;
+    let file = std::fs::File::create(&args.output)
+        .with_context(|| format!("cannot create {}", args.output.display()))?;
+    let mut out = std::io::BufWriter::new(file);
+    let mut sink = |bytes: Vec<u8>| out.write_all(&bytes);
+    if args.events {
+        if !matches!(args.format, ExportFormat::Csv | ExportFormat::Ndjson) {
+            bail!("the audit trail exports as csv or ndjson");
+        }
+        let (program, _) = exports::ids_of(&db, args.program.as_deref(), None)?;
+        let programs = program.map(|p| vec![p]);
+        let since = args.updated_since.map(|t| t.naive_utc());
+        let written = exports::events(
+            &db,
+            programs.as_deref(),
+            since,
+            args.format == ExportFormat::Csv,
+            &mut sink,
+        )?;
+        out.flush()?;
+        println!("{written} event(s) written to {}", args.output.display());
+        return Ok(());
+    }
+    let (program_id, library_id) =
+        exports::ids_of(&db, args.program.as_deref(), args.library.as_deref())?;
+    let filter = CommitmentFilter {
+        program_id,
+        library_id,
+        status: args.status,
+        oclc_number: args.oclc_number,
+        q: args.q,
+        expiring_before: args.expiring_before,
+        updated_since: args.updated_since.map(|t| t.naive_utc()),
+        visible_programs: None,
+    };
+    let (total, _) = exports::count(&db, &filter)?;
+    let bar = progress::bar(u64::try_from(total).unwrap_or(0), "exporting");
+    let summary = exports::run(&db, &filter, args.format, &mut sink, &mut |done| {
+        bar.set_position(done)
+    })?;
+    out.flush()?;
+    bar.finish_and_clear();
+    println!(
+        "{} commitment(s) written to {}",
+        summary.commitments - summary.omitted,
+        args.output.display()
+    );
+    if summary.omitted > 0 {
+        eprintln!(
+            "{} permanent commitment(s) left out: OCLC's CSV layout cannot carry $d permanent (use MARC)",
+            summary.omitted
+        );
+    }
     Ok(())
 }
 

@@ -281,3 +281,28 @@ pub fn of_commitment(
         .load(conn)?;
     Ok(super::Page::from_rows(rows, limit, |e| e.seq.to_string()))
 }
+
+/// Up to `limit` events after sequence number `after` (of `programs` only, when given; from
+/// `since`, when given), oldest first.
+pub fn page(
+    conn: &mut DbConnection,
+    programs: Option<&[Uuid]>,
+    since: Option<NaiveDateTime>,
+    after: i64,
+    limit: i64,
+) -> Result<Vec<EventRow>, DbError> {
+    let mut query = audit_events::table
+        .filter(audit_events::seq.gt(after))
+        .order(audit_events::seq)
+        .limit(limit)
+        .select(EventRow::as_select())
+        .into_boxed();
+    if let Some(programs) = programs {
+        let ids: Vec<String> = programs.iter().map(Uuid::to_string).collect();
+        query = query.filter(audit_events::program_id.eq_any(ids));
+    }
+    if let Some(since) = since {
+        query = query.filter(audit_events::at.ge(since));
+    }
+    Ok(query.load(conn)?)
+}

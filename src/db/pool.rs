@@ -35,7 +35,9 @@ impl Db {
         }
         let pool = r2d2::Pool::builder()
             .max_size(max_connections)
-            .min_idle(Some(1))
+            // No idle minimum: the pool never opens connections in the background, which at
+            // process exit would race libpq against OpenSSL's teardown (a crash seen on CLI exit).
+            .min_idle(Some(0))
             .connection_timeout(Duration::from_secs(15))
             .build(Manager::new(url.clone()))?;
         Ok(Self {

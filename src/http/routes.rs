@@ -3,7 +3,7 @@
 use actix_web::error::{JsonPayloadError, PathError, QueryPayloadError};
 use actix_web::{web, HttpRequest, HttpResponse, ResponseError};
 
-use super::api::{actions, auth, commitments, health, libraries, programs, titles, users};
+use super::api::{actions, auth, commitments, exports, health, libraries, programs, titles, users};
 use super::pages::{dashboard, login};
 use crate::error::ApiError;
 
@@ -60,6 +60,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 )
                 .service(resource("/commitments/{id}/{action}").route(web::post().to(actions::act)))
                 .service(resource("/titles").route(web::get().to(titles::lookup)))
+                .service(
+                    resource("/exports/commitments").route(web::get().to(exports::commitments)),
+                )
+                .service(resource("/exports/events").route(web::get().to(exports::events)))
                 .service(
                     resource("/libraries")
                         .route(web::get().to(libraries::list))

@@ -97,6 +97,70 @@ async fn expire_command_with_as_of_expires_once(backend: Backend) {
     );
 }
 
+async fn export_command_writes_each_format_to_a_file(backend: Backend) {
+    let Some(test_db) = TestDatabase::of(backend) else {
+        return;
+    };
+    let db = Db::connect(&test_db.url, 2).unwrap();
+    db.migrate().unwrap();
+    demo::load(&db, 60).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let run = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_retention-registry"))
+            .current_dir(dir.path())
+            .env("REGISTRY_DATABASE_URL", &test_db.url_string)
+            .env("REGISTRY_LOG", "warn")
+            .arg("export")
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let marc = run(&[
+        "--format",
+        "marc",
+        "--program",
+        "EAST",
+        "--output",
+        "east.mrc",
+    ]);
+    assert!(
+        marc.status.success(),
+        "{:?} {} {}",
+        marc.status,
+        String::from_utf8_lossy(&marc.stderr),
+        String::from_utf8_lossy(&marc.stdout)
+    );
+    let bytes = std::fs::read(dir.path().join("east.mrc")).unwrap();
+    let records: Vec<_> = marc::Records::new(&bytes[..])
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert!(!records.is_empty());
+    let notes: usize = records.iter().map(|r| r.field(*b"583").len()).sum();
+    assert!(String::from_utf8_lossy(&marc.stdout)
+        .starts_with(&format!("{notes} commitment(s) written")));
+    let oclc = run(&["--format", "oclc_csv", "--output", "oclc.csv"]);
+    assert!(oclc.status.success());
+    assert!(
+        String::from_utf8_lossy(&oclc.stderr).contains("permanent commitment(s) left out"),
+        "{}",
+        String::from_utf8_lossy(&oclc.stderr)
+    );
+    let events = run(&[
+        "--events",
+        "--format",
+        "ndjson",
+        "--output",
+        "events.ndjson",
+    ]);
+    assert!(events.status.success());
+    let lines = std::fs::read_to_string(dir.path().join("events.ndjson")).unwrap();
+    assert!(lines.lines().count() > 60);
+    let bad = run(&["--format", "pdf", "--output", "x"]);
+    assert!(!bad.status.success());
+    let unknown = run(&["--program", "NOPE", "--output", "x.csv"]);
+    assert!(!unknown.status.success());
+}
+
 macro_rules! database_tests {
     ($($name:ident),* $(,)?) => {
         mod sqlite {
@@ -110,5 +174,6 @@ macro_rules! database_tests {
 
 database_tests!(
     demo_covers_every_status_through_the_workflow,
-    expire_command_with_as_of_expires_once
+    expire_command_with_as_of_expires_once,
+    export_command_writes_each_format_to_a_file,
 );

@@ -6,6 +6,7 @@ mod auth;
 mod cli;
 mod commitments;
 mod demo;
+mod exports;
 mod libraries;
 mod pages;
 mod programs;

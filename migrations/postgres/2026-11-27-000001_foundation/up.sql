@@ -116,7 +116,8 @@ CREATE UNIQUE INDEX commitments_live_key ON commitments
 CREATE INDEX commitments_program_idx ON commitments (program_id, id);
 CREATE INDEX commitments_program_status_idx ON commitments (program_id, status, id);
 CREATE INDEX commitments_library_idx ON commitments (library_id, status, id);
-CREATE INDEX commitments_title_idx ON commitments (title_id);
+-- (title_id, id) also orders MARC exports, which group commitments by title.
+CREATE INDEX commitments_title_idx ON commitments (title_id, id);
 CREATE INDEX commitments_status_idx ON commitments (status, id);
 CREATE INDEX commitments_active_end_idx ON commitments (retention_end, program_id) WHERE status = 'active';
 CREATE INDEX commitments_updated_idx ON commitments (updated_at, id);

@@ -152,6 +152,53 @@ pub fn find_visible(
     }
 }
 
+/// Narrows a boxed joined query to what `$filter` (a [`CommitmentFilter`]) asks for.
+macro_rules! apply_filter {
+    ($query:ident, $filter:expr, $backend:expr) => {
+        let filter: &CommitmentFilter = $filter;
+        if let Some(programs) = &filter.visible_programs {
+            let ids: Vec<String> = programs.iter().map(Uuid::to_string).collect();
+            $query = $query.filter(commitments::program_id.eq_any(ids));
+        }
+        if let Some(program) = filter.program_id {
+            $query = $query.filter(commitments::program_id.eq(program.to_string()));
+        }
+        if let Some(library) = filter.library_id {
+            $query = $query.filter(commitments::library_id.eq(library.to_string()));
+        }
+        if let Some(status) = filter.status {
+            $query = $query.filter(commitments::status.eq(status.as_str()));
+        }
+        if let Some(oclc) = filter.oclc_number {
+            $query = $query.filter(titles_table::oclc_number.eq(oclc.value()));
+        }
+        if let Some(before) = filter.expiring_before {
+            $query = $query.filter(commitments::retention_end.lt(before));
+        }
+        if let Some(since) = filter.updated_since {
+            $query = $query.filter(commitments::updated_at.ge(since));
+        }
+        if let Some((head, words)) = filter
+            .q
+            .as_deref()
+            .and_then(|q| title_words_sql($backend, q))
+        {
+            $query = $query.filter(
+                diesel::dsl::sql::<Bool>(head)
+                    .bind::<Text, _>(words)
+                    .sql(")"),
+            );
+        }
+    };
+}
+
+fn backend_of(conn: &DbConnection) -> Backend {
+    match conn {
+        DbConnection::Postgres(_) => Backend::Postgres,
+        DbConnection::Sqlite(_) => Backend::Sqlite,
+    }
+}
+
 /// Commitments matching `filter` in id order, after the key `after`.
 pub fn list(
     conn: &mut DbConnection,
@@ -159,10 +206,7 @@ pub fn list(
     after: Option<&str>,
     limit: i64,
 ) -> Result<Page<CommitmentRecord>, DbError> {
-    let backend = match conn {
-        DbConnection::Postgres(_) => Backend::Postgres,
-        DbConnection::Sqlite(_) => Backend::Sqlite,
-    };
+    let backend = backend_of(conn);
     let mut query = joined_query!()
         .order(commitments::id)
         .limit(limit + 1)
@@ -170,41 +214,62 @@ pub fn list(
     if let Some(after) = after {
         query = query.filter(commitments::id.gt(after.to_owned()));
     }
-    if let Some(programs) = &filter.visible_programs {
-        let ids: Vec<String> = programs.iter().map(Uuid::to_string).collect();
-        query = query.filter(commitments::program_id.eq_any(ids));
-    }
-    if let Some(program) = filter.program_id {
-        query = query.filter(commitments::program_id.eq(program.to_string()));
-    }
-    if let Some(library) = filter.library_id {
-        query = query.filter(commitments::library_id.eq(library.to_string()));
-    }
-    if let Some(status) = filter.status {
-        query = query.filter(commitments::status.eq(status.as_str()));
-    }
-    if let Some(oclc) = filter.oclc_number {
-        query = query.filter(titles_table::oclc_number.eq(oclc.value()));
-    }
-    if let Some(before) = filter.expiring_before {
-        query = query.filter(commitments::retention_end.lt(before));
-    }
-    if let Some(since) = filter.updated_since {
-        query = query.filter(commitments::updated_at.ge(since));
-    }
-    if let Some((head, words)) = filter
-        .q
-        .as_deref()
-        .and_then(|q| title_words_sql(backend, q))
-    {
-        query = query.filter(
-            diesel::dsl::sql::<Bool>(head)
-                .bind::<Text, _>(words)
-                .sql(")"),
-        );
-    }
+    apply_filter!(query, filter, backend);
     let rows: Vec<Joined> = query.load(conn)?;
     Ok(Page::from_rows(rows, limit, |row| row.0.id.clone()).map(into_record))
+}
+
+/// Where an export batch continues: after this (title id, commitment id).
+pub type TitleKey = (String, String);
+
+/// The next `limit` commitments matching `filter` in (title, id) order, after `after`: exports
+/// that group by title read with this.
+pub fn by_title(
+    conn: &mut DbConnection,
+    filter: &CommitmentFilter,
+    after: Option<&TitleKey>,
+    limit: i64,
+) -> Result<Vec<CommitmentRecord>, DbError> {
+    let backend = backend_of(conn);
+    let mut query = joined_query!()
+        .order((commitments::title_id, commitments::id))
+        .limit(limit)
+        .into_boxed();
+    if let Some((title, id)) = after {
+        query = query.filter(
+            commitments::title_id
+                .gt(title.clone())
+                .or(commitments::title_id
+                    .eq(title.clone())
+                    .and(commitments::id.gt(id.clone()))),
+        );
+    }
+    apply_filter!(query, filter, backend);
+    Ok(query
+        .load::<Joined>(conn)?
+        .into_iter()
+        .map(into_record)
+        .collect())
+}
+
+/// How many commitments match `filter`, and how many of those are permanent.
+pub fn count(conn: &mut DbConnection, filter: &CommitmentFilter) -> Result<(i64, i64), DbError> {
+    let backend = backend_of(conn);
+    let mut permanent_query = commitments::table
+        .inner_join(titles_table::table)
+        .filter(commitments::retention_end.is_null())
+        .count()
+        .into_boxed();
+    apply_filter!(permanent_query, filter, backend);
+    let mut all_query = commitments::table
+        .inner_join(titles_table::table)
+        .count()
+        .into_boxed();
+    apply_filter!(all_query, filter, backend);
+    Ok((
+        all_query.get_result(conn)?,
+        permanent_query.get_result(conn)?,
+    ))
 }
 
 /// The full-text condition (up to its bound query) and the query matching titles that contain every

@@ -5,7 +5,6 @@ use chrono::{NaiveDate, Utc};
 use serde::Deserialize;
 use uuid::Uuid;
 
-use super::views::CommitmentView;
 use crate::db::models::actions;
 use crate::domain::commitment::LossReason;
 use crate::domain::retention::RetentionEnd;
@@ -14,6 +13,7 @@ use crate::domain::ValidationErrors;
 use crate::error::ApiError;
 use crate::http::extractors::CurrentUser;
 use crate::http::AppState;
+use crate::views::CommitmentView;
 
 /// The action names of the contract.
 pub const ACTIONS: [&str; 10] = [

@@ -5,7 +5,6 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::Deserialize;
 use uuid::Uuid;
 
-use super::views::{CommitmentView, EventView};
 use crate::db::audit;
 use crate::db::models::commitments::{self, CommitmentFilter};
 use crate::domain::commitment::{
@@ -17,6 +16,7 @@ use crate::error::ApiError;
 use crate::http::extractors::CurrentUser;
 use crate::http::pagination::{ListResponse, PageQuery};
 use crate::http::AppState;
+use crate::views::{CommitmentView, EventView};
 
 /// An OCLC number as a client may send it: `12345`, `"00012345"` or `"(OCoLC)ocm00012345"`.
 #[derive(Debug, Clone, Deserialize)]

@@ -3,7 +3,6 @@
 use actix_web::web;
 use serde::{Deserialize, Serialize};
 
-use super::views::{CommitmentView, TitleView};
 use crate::db::models::{commitments, titles};
 use crate::db::DbError;
 use crate::domain::identifiers::OclcNumber;
@@ -11,6 +10,7 @@ use crate::domain::ValidationErrors;
 use crate::error::ApiError;
 use crate::http::extractors::CurrentUser;
 use crate::http::AppState;
+use crate::views::{CommitmentView, TitleView};
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]

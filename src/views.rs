@@ -1,11 +1,11 @@
-//! How commitments, titles and audit events look in the API.
+//! How commitments, titles and audit events look outside: the API's JSON, the NDJSON export and the
+//! rows every export format is written from. One shape, so that they cannot drift apart.
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use serde::Serialize;
 use serde_json::Value;
 use uuid::Uuid;
 
-use super::{id, instant};
 use crate::db::audit::EventRow;
 use crate::db::models::commitments::CommitmentRecord;
 use crate::db::models::titles::TitleRow;
@@ -14,6 +14,17 @@ use crate::domain::commitment::{
 };
 use crate::domain::retention::RetentionEnd;
 use crate::error::ApiError;
+
+/// A stored UTC instant as RFC 3339.
+pub fn instant(at: NaiveDateTime) -> DateTime<Utc> {
+    at.and_utc()
+}
+
+/// A stored id, which is always a UUID.
+pub fn id(value: &str) -> Result<Uuid, ApiError> {
+    Uuid::parse_str(value)
+        .map_err(|_| ApiError::Internal(format!("stored id {value:?} is not a UUID")))
+}
 
 fn corrupt(what: &str) -> impl Fn(String) -> ApiError + '_ {
     move |m| ApiError::Internal(format!("stored {what} is not readable: {m}"))
@@ -51,11 +62,13 @@ impl TitleView {
 }
 
 /// One library's promise, under one program, to retain one title until `retention_end`.
-#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct CommitmentView {
     pub id: Uuid,
     pub program_id: Uuid,
     pub program_code: String,
+    /// The program's web page (583 `$u`).
+    pub program_uri: Option<String>,
     pub library_id: Uuid,
     pub oclc_symbol: String,
     pub marc_org_code: String,
@@ -104,6 +117,7 @@ impl CommitmentView {
             id: id(&c.id)?,
             program_id: id(&c.program_id)?,
             program_code: record.program.code,
+            program_uri: record.program.uri,
             library_id: id(&c.library_id)?,
             oclc_symbol: record.library.oclc_symbol,
             marc_org_code: record.library.marc_org_code,

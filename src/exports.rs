@@ -1,0 +1,209 @@
+//! Exports of any size in constant memory: commitments are read in keyset batches and each batch is
+//! written and handed to a sink (an HTTP stream or a file) before the next is read.
+
+use uuid::Uuid;
+
+use crate::db::models::commitments::{self, CommitmentFilter, CommitmentRecord, TitleKey};
+use crate::db::{Db, DbError};
+use crate::formats::{ExportFormat, FormatError};
+use crate::views::CommitmentView;
+
+/// Commitments read per query.
+pub const BATCH: i64 = 1_000;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ExportError {
+    #[error(transparent)]
+    Db(#[from] DbError),
+    #[error(transparent)]
+    Format(#[from] FormatError),
+    #[error("the export could not be delivered: {0}")]
+    Sink(#[from] std::io::Error),
+    #[error("a stored commitment cannot be shown: {0}")]
+    View(String),
+}
+
+/// What an export wrote.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ExportSummary {
+    pub commitments: u64,
+    /// Commitments the format cannot carry (permanent ones in `oclc_csv`).
+    pub omitted: u64,
+}
+
+fn views(records: Vec<CommitmentRecord>) -> Result<Vec<CommitmentView>, ExportError> {
+    records
+        .into_iter()
+        .map(|r| CommitmentView::from_record(r).map_err(|e| ExportError::View(e.to_string())))
+        .collect()
+}
+
+/// Writes every commitment matching `filter` in `format` to `sink`, calling `progress` with the
+/// running count after each batch.
+pub fn run(
+    db: &Db,
+    filter: &CommitmentFilter,
+    format: ExportFormat,
+    sink: &mut dyn FnMut(Vec<u8>) -> std::io::Result<()>,
+    progress: &mut dyn FnMut(u64),
+) -> Result<ExportSummary, ExportError> {
+    let mut writer = format.writer();
+    sink(writer.start()?)?;
+    let mut written = 0_u64;
+    let mut after_id: Option<String> = None;
+    let mut after_title: Option<TitleKey> = None;
+    loop {
+        let records = {
+            let mut conn = db.conn()?;
+            if format.groups_by_title() {
+                commitments::by_title(&mut conn, filter, after_title.as_ref(), BATCH)?
+            } else {
+                commitments::list(&mut conn, filter, after_id.as_deref(), BATCH)?.items
+            }
+        };
+        let Some(last) = records.last() else { break };
+        after_id = Some(last.commitment.id.clone());
+        after_title = Some((last.commitment.title_id.clone(), last.commitment.id.clone()));
+        let count = records.len();
+        let batch = views(records)?;
+        let bytes = writer.write(&batch)?;
+        if !bytes.is_empty() {
+            sink(bytes)?;
+        }
+        written += count as u64;
+        progress(written);
+        if (count as i64) < BATCH {
+            break;
+        }
+    }
+    sink(writer.finish()?)?;
+    Ok(ExportSummary {
+        commitments: written,
+        omitted: writer.omitted(),
+    })
+}
+
+/// How many commitments match `filter`, and how many of them are permanent.
+pub fn count(db: &Db, filter: &CommitmentFilter) -> Result<(i64, i64), DbError> {
+    commitments::count(&mut *db.conn()?, filter)
+}
+
+/// The columns of the audit trail's CSV.
+pub const EVENT_HEADER: [&str; 15] = [
+    "seq",
+    "id",
+    "at",
+    "actor_id",
+    "actor_role",
+    "action",
+    "subject_type",
+    "subject_id",
+    "program_id",
+    "commitment_id",
+    "from_status",
+    "to_status",
+    "details",
+    "prev_hash",
+    "hash",
+];
+
+/// Writes the audit trail (of `programs`, or all of it) from `since`, oldest first, as CSV or NDJSON.
+pub fn events(
+    db: &Db,
+    programs: Option<&[Uuid]>,
+    since: Option<chrono::NaiveDateTime>,
+    csv: bool,
+    sink: &mut dyn FnMut(Vec<u8>) -> std::io::Result<()>,
+) -> Result<u64, ExportError> {
+    let format_error = |e: csv::Error| ExportError::Format(FormatError::write("events CSV", e));
+    if csv {
+        let mut out = csv::Writer::from_writer(Vec::new());
+        out.write_record(EVENT_HEADER).map_err(format_error)?;
+        sink(
+            out.into_inner()
+                .map_err(|e| ExportError::Format(FormatError::write("events CSV", e)))?,
+        )?;
+    }
+    let mut after = 0_i64;
+    let mut written = 0_u64;
+    loop {
+        let batch = crate::db::audit::page(&mut *db.conn()?, programs, since, after, BATCH)?;
+        let Some(last) = batch.last() else { break };
+        after = last.seq;
+        let count = batch.len();
+        let mut bytes = Vec::new();
+        if csv {
+            let mut out = csv::Writer::from_writer(Vec::new());
+            for e in &batch {
+                let at =
+                    e.at.and_utc()
+                        .to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
+                let optional = |v: &Option<String>| v.clone().unwrap_or_default();
+                out.write_record([
+                    e.seq.to_string(),
+                    e.id.clone(),
+                    at,
+                    optional(&e.actor_id),
+                    e.actor_role.clone(),
+                    e.action.clone(),
+                    e.subject_type.clone(),
+                    e.subject_id.clone(),
+                    optional(&e.program_id),
+                    optional(&e.commitment_id),
+                    optional(&e.from_status),
+                    optional(&e.to_status),
+                    e.details.clone(),
+                    e.prev_hash.clone(),
+                    e.hash.clone(),
+                ])
+                .map_err(format_error)?;
+            }
+            bytes = out
+                .into_inner()
+                .map_err(|e| ExportError::Format(FormatError::write("events CSV", e)))?;
+        } else {
+            for e in batch {
+                let view = crate::views::EventView::from_row(e)
+                    .map_err(|e| ExportError::View(e.to_string()))?;
+                serde_json::to_writer(&mut bytes, &view)
+                    .map_err(|e| ExportError::Format(FormatError::write("events NDJSON", e)))?;
+                bytes.push(b'\n');
+            }
+        }
+        sink(bytes)?;
+        written += count as u64;
+        if (count as i64) < BATCH {
+            break;
+        }
+    }
+    Ok(written)
+}
+
+/// A filter for one program and library, as the CLI names them (code or id, symbol or id).
+pub fn ids_of(
+    db: &Db,
+    program: Option<&str>,
+    library: Option<&str>,
+) -> Result<(Option<Uuid>, Option<Uuid>), DbError> {
+    use crate::db::models::{libraries, programs};
+    let mut conn = db.conn()?;
+    let program = match program {
+        Some(p) => Some(match Uuid::parse_str(p) {
+            Ok(id) => programs::find(&mut conn, id)?.id,
+            Err(_) => programs::find_by_code(&mut conn, p)?.id,
+        }),
+        None => None,
+    };
+    let library = match library {
+        Some(l) => Some(match Uuid::parse_str(l) {
+            Ok(id) => libraries::find(&mut conn, id)?.id,
+            Err(_) => libraries::find_by_symbol(&mut conn, l)?.id,
+        }),
+        None => None,
+    };
+    let parse = |id: Option<String>| {
+        id.map(|i| Uuid::parse_str(&i).map_err(|e| DbError::Corrupt(e.to_string())))
+            .transpose()
+    };
+    Ok((parse(program)?, parse(library)?))
+}

@@ -1,0 +1,134 @@
+//! The registry's own CSV: the contract's export header, one row per commitment.
+
+use super::{CommitmentWriter, FormatError};
+use crate::views::CommitmentView;
+
+/// The export header, in the contract's order.
+pub const HEADER: [&str; 29] = [
+    "id",
+    "program_code",
+    "oclc_symbol",
+    "marc_org_code",
+    "oclc_number",
+    "isbn",
+    "issn",
+    "title",
+    "author",
+    "publisher",
+    "pub_year",
+    "format",
+    "local_bib_id",
+    "local_item_id",
+    "barcode",
+    "call_number",
+    "materials_specified",
+    "shelving",
+    "condition",
+    "validation",
+    "policies",
+    "status",
+    "retention_start",
+    "retention_end",
+    "proposed_by_role",
+    "end_reason",
+    "replaced_by",
+    "created_at",
+    "updated_at",
+];
+
+#[derive(Default)]
+pub struct Writer;
+
+fn text(value: &Option<String>) -> &str {
+    value.as_deref().unwrap_or("")
+}
+
+fn to_csv(rows: impl IntoIterator<Item = Vec<String>>) -> Result<Vec<u8>, FormatError> {
+    let mut csv = csv::WriterBuilder::new().from_writer(Vec::new());
+    for row in rows {
+        csv.write_record(&row)
+            .map_err(|e| FormatError::write("CSV", e))?;
+    }
+    csv.into_inner().map_err(|e| FormatError::write("CSV", e))
+}
+
+/// The CSV fields of one commitment, in [`HEADER`] order.
+pub fn row(c: &CommitmentView) -> Vec<String> {
+    let instant =
+        |t: chrono::DateTime<chrono::Utc>| t.to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
+    vec![
+        c.id.to_string(),
+        c.program_code.clone(),
+        c.oclc_symbol.clone(),
+        c.marc_org_code.clone(),
+        c.oclc_number.to_string(),
+        text(&c.isbn).to_owned(),
+        text(&c.issn).to_owned(),
+        c.title.clone(),
+        text(&c.author).to_owned(),
+        text(&c.publisher).to_owned(),
+        c.pub_year.map(|y| y.to_string()).unwrap_or_default(),
+        c.format.as_str().to_owned(),
+        text(&c.local_bib_id).to_owned(),
+        text(&c.local_item_id).to_owned(),
+        text(&c.barcode).to_owned(),
+        text(&c.call_number).to_owned(),
+        text(&c.materials_specified).to_owned(),
+        c.shelving
+            .map(|s| s.as_str().to_owned())
+            .unwrap_or_default(),
+        c.condition
+            .map(|s| s.as_str().to_owned())
+            .unwrap_or_default(),
+        c.validation
+            .map(|s| s.as_str().to_owned())
+            .unwrap_or_default(),
+        c.policies
+            .iter()
+            .map(|p| p.as_str())
+            .collect::<Vec<_>>()
+            .join(";"),
+        c.status.as_str().to_owned(),
+        c.retention_start.to_string(),
+        c.retention_end.clone(),
+        c.proposed_by_role.clone(),
+        text(&c.end_reason).to_owned(),
+        c.replaced_by.map(|id| id.to_string()).unwrap_or_default(),
+        instant(c.created_at),
+        instant(c.updated_at),
+    ]
+}
+
+impl CommitmentWriter for Writer {
+    fn start(&mut self) -> Result<Vec<u8>, FormatError> {
+        to_csv([HEADER.iter().map(|h| h.to_string()).collect()])
+    }
+
+    fn write(&mut self, batch: &[CommitmentView]) -> Result<Vec<u8>, FormatError> {
+        to_csv(batch.iter().map(row))
+    }
+
+    fn finish(&mut self) -> Result<Vec<u8>, FormatError> {
+        Ok(Vec::new())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::formats::sample;
+
+    #[test]
+    fn header_and_row_follow_the_contract() {
+        let mut writer = Writer;
+        let head = String::from_utf8(writer.start().unwrap()).unwrap();
+        assert!(head
+            .starts_with("id,program_code,oclc_symbol,marc_org_code,oclc_number,isbn,issn,title,"));
+        assert!(head
+            .trim_end()
+            .ends_with("proposed_by_role,end_reason,replaced_by,created_at,updated_at"));
+        let body = String::from_utf8(writer.write(&[sample::commitment()]).unwrap()).unwrap();
+        assert!(body.contains(",EAST,AMH,MA,12345,9780306406157,,The making of the English working class,\"Thompson, E. P.\",Gollancz,1963,monograph,"));
+        assert!(body.contains(",building_use_only;no_reproduction,active,2016-06-30,2031-06-30,collection_manager,,,2026-11-27T10:00:00.000000Z,"));
+    }
+}

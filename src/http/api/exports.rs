@@ -1,0 +1,143 @@
+//! `GET /exports/commitments` and `GET /exports/events`: streamed files of any size.
+//!
+//! The file is produced on a blocking thread in keyset batches and handed over a small channel, so
+//! the first bytes leave before the last row is read and memory stays flat.
+
+use actix_web::{web, HttpResponse};
+use chrono::{DateTime, Utc};
+use serde::Deserialize;
+
+use super::commitments::CommitmentQuery;
+use crate::db::models::commitments;
+use crate::error::ApiError;
+use crate::exports;
+use crate::formats::ExportFormat;
+use crate::http::extractors::CurrentUser;
+use crate::http::AppState;
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct FormatQuery {
+    /// csv, ndjson, marc, marcxml, hathitrust_tsv or oclc_csv (default csv).
+    pub format: Option<ExportFormat>,
+}
+
+type Chunk = Result<web::Bytes, std::io::Error>;
+
+/// A response that streams what `produce` sends, from a blocking thread.
+fn stream(
+    content_type: &str,
+    file_name: &str,
+    extra_headers: Vec<(&'static str, String)>,
+    produce: impl FnOnce(&mut dyn FnMut(Vec<u8>) -> std::io::Result<()>) -> Result<(), String>
+        + Send
+        + 'static,
+) -> HttpResponse {
+    let (tx, rx) = tokio::sync::mpsc::channel::<Chunk>(4);
+    tokio::task::spawn_blocking(move || {
+        let mut sink = |bytes: Vec<u8>| {
+            tx.blocking_send(Ok(web::Bytes::from(bytes))).map_err(|_| {
+                std::io::Error::new(std::io::ErrorKind::BrokenPipe, "the client went away")
+            })
+        };
+        if let Err(error) = produce(&mut sink) {
+            tracing::error!(%error, "export failed part way");
+            let _ = tx.blocking_send(Err(std::io::Error::other(error)));
+        }
+    });
+    let body = futures_util::stream::unfold(rx, |mut rx| async move {
+        rx.recv().await.map(|chunk| (chunk, rx))
+    });
+    let mut response = HttpResponse::Ok();
+    response
+        .content_type(content_type.to_owned())
+        .insert_header((
+            "Content-Disposition",
+            format!("attachment; filename=\"{file_name}\""),
+        ));
+    for header in extra_headers {
+        response.insert_header(header);
+    }
+    response.streaming(body)
+}
+
+/// Commitments the caller may see, with the list filters, as a file.
+#[utoipa::path(get, path = "/api/v1/exports/commitments", tag = "exports", security(("bearer" = [])),
+    params(FormatQuery, CommitmentQuery),
+    responses((status = 200, description = "the file, streamed; `X-Registry-Omitted` counts permanent commitments left out of oclc_csv"),
+              (status = 400, body = crate::error::ErrorBody), (status = 401, body = crate::error::ErrorBody)))]
+pub async fn commitments(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    format: web::Query<FormatQuery>,
+    query: web::Query<CommitmentQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let format = format.format.unwrap_or(ExportFormat::Csv);
+    let filter = query.filter()?.for_actor(&user.actor);
+    let mut headers = Vec::new();
+    if format == ExportFormat::OclcCsv {
+        let counted = filter.clone();
+        let (_, permanent) = state
+            .db
+            .read(move |conn| commitments::count(conn, &counted))
+            .await?;
+        headers.push(("X-Registry-Omitted", permanent.to_string()));
+    }
+    let db = state.db.clone();
+    Ok(stream(
+        format.content_type(),
+        format.file_name(),
+        headers,
+        move |sink| {
+            exports::run(&db, &filter, format, sink, &mut |_| {})
+                .map(|_| ())
+                .map_err(|e| e.to_string())
+        },
+    ))
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum EventFormat {
+    Csv,
+    Ndjson,
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct EventQuery {
+    /// csv or ndjson (default csv).
+    pub format: Option<EventFormat>,
+    /// Only events at or after this instant (RFC 3339).
+    pub since: Option<DateTime<Utc>>,
+}
+
+/// The audit trail of the caller's programs (everything for an admin), oldest first.
+#[utoipa::path(get, path = "/api/v1/exports/events", tag = "exports", security(("bearer" = [])),
+    params(EventQuery),
+    responses((status = 200, description = "the audit trail, streamed"), (status = 400, body = crate::error::ErrorBody)))]
+pub async fn events(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    query: web::Query<EventQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let format = query.format.unwrap_or(EventFormat::Csv);
+    let since = query.since.map(|t| t.naive_utc());
+    let programs = (!user.actor.is_admin()).then(|| user.actor.program_ids.clone());
+    let db = state.db.clone();
+    let (content_type, file_name) = match format {
+        EventFormat::Csv => ("text/csv; charset=utf-8", "events.csv"),
+        EventFormat::Ndjson => ("application/x-ndjson", "events.ndjson"),
+    };
+    Ok(stream(content_type, file_name, Vec::new(), move |sink| {
+        exports::events(
+            &db,
+            programs.as_deref(),
+            since,
+            format == EventFormat::Csv,
+            sink,
+        )
+        .map(|_| ())
+        .map_err(|e| e.to_string())
+    }))
+}
