@@ -17,9 +17,10 @@ use crate::db::{DatabaseUrl, Db};
 use crate::domain::accounts::{NewUser, UserInput};
 use crate::domain::commitment::Status;
 use crate::domain::identifiers::OclcNumber;
-use crate::domain::Role;
+use crate::domain::{Actor, Role};
 use crate::exports;
 use crate::formats::ExportFormat;
+use crate::imports::{self, ImportFormat, ImportMode};
 use crate::startup::{self, Application};
 use crate::{demo, progress};
 
@@ -53,10 +54,33 @@ pub enum Command {
     User(UserCommand),
     /// Expire every active commitment whose retention ended before a day (default today)
     Expire(ExpireArgs),
+    /// Import a file of commitments as proposals for one program and library
+    Import(ImportArgs),
     /// Export commitments (or with --events the audit trail) to a file
     Export(ExportArgs),
     /// Recompute the audit trail's hash chain; exits non-zero at the first broken link
     VerifyAudit,
+}
+
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// The file to import
+    pub file: PathBuf,
+    /// The program (code or id)
+    #[arg(long)]
+    pub program: String,
+    /// The library (OCLC symbol or id)
+    #[arg(long)]
+    pub library: String,
+    /// The file's format
+    #[arg(long, value_enum, default_value = "csv")]
+    pub format: ImportFormat,
+    /// validate (write nothing), all_or_nothing, or valid_rows
+    #[arg(long, value_enum, default_value = "all_or_nothing")]
+    pub mode: ImportMode,
+    /// Also write the rejected rows to this CSV file (line, field, message)
+    #[arg(long)]
+    pub report: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -179,6 +203,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::User(UserCommand::Create(args)) => create_user(&database, args),
         Command::Expire(args) => expire(&database, args),
+        Command::Import(args) => import(&database, args),
         Command::Export(args) => export(&database, args),
         Command::VerifyAudit => verify_audit(&database),
     }
@@ -208,6 +233,78 @@ fn expire(database: &DatabaseUrl, args: ExpireArgs) -> anyhow::Result<()> {
     })?;
     bar.finish_and_clear();
     println!("{expired} commitment(s) expired (retention ended before {as_of})");
+    Ok(())
+}
+
+fn import(database: &DatabaseUrl, args: ImportArgs) -> anyhow::Result<()> {
+    let db = startup::open_database(database)?;
+    let (program, library) = exports::ids_of(&db, Some(&args.program), Some(&args.library))
+        .map_err(|e| anyhow::anyhow!("{e}: check --program and --library"))?;
+    let (program, library) = (program.unwrap_or_default(), library.unwrap_or_default());
+    let actor = Actor::system();
+    let target =
+        imports::target(&mut *db.conn()?, &actor, program, library).map_err(|e| match e {
+            crate::db::DbError::Invalid(errors) => anyhow::anyhow!(
+                "{}",
+                errors
+                    .0
+                    .iter()
+                    .map(|e| e.message.clone())
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            ),
+            other => other.into(),
+        })?;
+    let file = std::fs::File::open(&args.file)
+        .with_context(|| format!("cannot open {}", args.file.display()))?;
+    let size = file.metadata().map(|m| m.len()).unwrap_or(0);
+    let bar = progress::bar(size, "importing");
+    let reader = bar.wrap_read(file);
+    let rows = imports::rows(Box::new(std::io::BufReader::new(reader)), args.format)?;
+    let report = imports::run(&db, &actor, &target, rows, args.mode, &mut |_| {})?;
+    bar.finish_and_clear();
+    let verb = if args.mode == ImportMode::Validate {
+        "would import"
+    } else {
+        "imported"
+    };
+    println!(
+        "{} row(s): {verb} {}, skipped {} duplicate(s), rejected {}",
+        report.rows, report.imported, report.skipped_duplicates, report.rejected
+    );
+    if args.mode == ImportMode::AllOrNothing && report.rejected > 0 {
+        println!("Nothing was imported because some rows were rejected (use --mode valid_rows to import the others).");
+    }
+    for error in report.errors.iter().take(20) {
+        eprintln!("line {}: {}: {}", error.line, error.field, error.message);
+    }
+    if report.errors.len() > 20 {
+        eprintln!(
+            "… and {} more problem(s){}",
+            report.errors.len() - 20,
+            if args.report.is_some() {
+                " in the report"
+            } else {
+                "; use --report FILE to see them all"
+            }
+        );
+    }
+    if let Some(path) = &args.report {
+        let mut csv = csv::Writer::from_path(path)
+            .with_context(|| format!("cannot write {}", path.display()))?;
+        csv.write_record(["line", "field", "message"])?;
+        for error in &report.errors {
+            csv.write_record([
+                error.line.to_string(),
+                error.field.clone(),
+                error.message.clone(),
+            ])?;
+        }
+        csv.flush()?;
+    }
+    if report.rejected > 0 && args.mode != ImportMode::ValidRows {
+        bail!("{} row(s) rejected", report.rejected);
+    }
     Ok(())
 }
 

@@ -159,9 +159,10 @@ impl From<DbError> for ApiError {
                 ApiError::Conflict { message, details }
             }
             DbError::Unavailable(cause) => ApiError::Unavailable(cause),
-            other @ (DbError::Query(_) | DbError::Migration(_) | DbError::Corrupt(_)) => {
-                ApiError::Internal(other.to_string())
-            }
+            other @ (DbError::Query(_)
+            | DbError::Migration(_)
+            | DbError::Corrupt(_)
+            | DbError::RolledBack) => ApiError::Internal(other.to_string()),
         }
     }
 }

@@ -11,6 +11,7 @@ pub mod error;
 pub mod exports;
 pub mod formats;
 pub mod http;
+pub mod imports;
 pub mod jobs;
 pub mod progress;
 pub mod startup;

@@ -33,6 +33,9 @@ impl AuditActor {
 
 impl From<&Actor> for AuditActor {
     fn from(actor: &Actor) -> Self {
+        if actor.is_system() {
+            return Self::system();
+        }
         Self {
             id: Some(actor.user_id),
             role: actor.role.as_str().to_owned(),

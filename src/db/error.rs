@@ -30,6 +30,9 @@ pub enum DbError {
     Migration(String),
     #[error("stored data is not readable: {0}")]
     Corrupt(String),
+    /// Work rolled back on purpose (a validation run, an import with rejected rows).
+    #[error("rolled back")]
+    RolledBack,
 }
 
 impl From<DieselError> for DbError {

@@ -98,3 +98,114 @@ mod tests {
         assert!(!date.ended_before(day("2031-06-30")));
     }
 }
+
+/// Dates as imported files write them, read leniently (DOMAIN.md): `YYYY-MM-DD`, `yyyymmdd`, or a
+/// written date such as `June 30, 2028` or `30 June 2028`.
+pub fn parse_lenient_date(value: &str) -> Option<NaiveDate> {
+    let value = value.trim().trim_end_matches('.');
+    for format in [
+        "%Y-%m-%d",
+        "%Y%m%d",
+        "%B %d, %Y",
+        "%B %d %Y",
+        "%d %B %Y",
+        "%b %d, %Y",
+        "%b %d %Y",
+        "%d %b %Y",
+        "%b. %d, %Y",
+        "%Y/%m/%d",
+    ] {
+        if let Ok(date) = NaiveDate::parse_from_str(value, format) {
+            return Some(date);
+        }
+    }
+    None
+}
+
+/// A retention start as imported files write it: a date, or a year alone (read as 1 January).
+pub fn parse_imported_start(value: &str) -> Result<NaiveDate, String> {
+    let trimmed = value.trim();
+    if trimmed.len() == 4 && trimmed.chars().all(|c| c.is_ascii_digit()) {
+        let year: i32 = trimmed
+            .parse()
+            .map_err(|_| format!("{trimmed:?} is not a year"))?;
+        return NaiveDate::from_ymd_opt(year, 1, 1)
+            .ok_or_else(|| format!("{trimmed:?} is not a year"));
+    }
+    parse_lenient_date(trimmed).ok_or_else(|| {
+        format!("start date {trimmed:?} is not a date: write YYYY-MM-DD, yyyymmdd, a year, or a date such as June 30, 2028")
+    })
+}
+
+/// A retention end as imported files write it: a date, or `permanent`, `indefinite`, `perpetuity`.
+pub fn parse_imported_end(value: &str) -> Result<RetentionEnd, String> {
+    let trimmed = value.trim();
+    let lower = trimmed.to_lowercase();
+    if [
+        "permanent",
+        "permanently",
+        "indefinite",
+        "indefinitely",
+        "perpetuity",
+        "in perpetuity",
+    ]
+    .contains(&lower.as_str())
+    {
+        return Ok(RetentionEnd::Permanent);
+    }
+    parse_lenient_date(trimmed).map(RetentionEnd::Date).ok_or_else(|| {
+        format!(
+            "end date {trimmed:?} is not a date: write YYYY-MM-DD, yyyymmdd, a date such as June 30, 2028, or permanent"
+        )
+    })
+}
+
+#[cfg(test)]
+mod lenient_tests {
+    use super::*;
+
+    fn day(y: i32, m: u32, d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, d).unwrap()
+    }
+
+    #[test]
+    fn real_world_583_dates_are_read() {
+        assert_eq!(parse_imported_start("20190228").unwrap(), day(2019, 2, 28));
+        assert_eq!(parse_imported_start("2025").unwrap(), day(2025, 1, 1));
+        assert_eq!(
+            parse_imported_start(" 2016-06-30 ").unwrap(),
+            day(2016, 6, 30)
+        );
+        assert_eq!(
+            parse_imported_end("20421231").unwrap(),
+            RetentionEnd::Date(day(2042, 12, 31))
+        );
+        assert_eq!(
+            parse_imported_end("June 30, 2028").unwrap(),
+            RetentionEnd::Date(day(2028, 6, 30))
+        );
+        assert_eq!(
+            parse_imported_end("June 30, 2031").unwrap(),
+            RetentionEnd::Date(day(2031, 6, 30))
+        );
+        for permanent in ["permanent", "indefinite", "Perpetuity", "INDEFINITE"] {
+            assert_eq!(
+                parse_imported_end(permanent).unwrap(),
+                RetentionEnd::Permanent,
+                "{permanent}"
+            );
+        }
+    }
+
+    #[test]
+    fn what_is_not_a_date_is_refused_with_a_message() {
+        assert!(parse_imported_end("five years from receipt date")
+            .unwrap_err()
+            .contains("not a date"));
+        assert!(parse_imported_start("2019-02-30").is_err());
+        assert!(
+            parse_imported_end("2031").is_err(),
+            "a year alone is not an end date"
+        );
+    }
+}

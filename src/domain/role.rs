@@ -71,6 +71,21 @@ pub struct Actor {
 }
 
 impl Actor {
+    /// The registry itself, acting with an admin's rights for an operator at the command line
+    /// (imports, expiry). It has no user account: its id is the nil UUID.
+    pub fn system() -> Self {
+        Self {
+            user_id: Uuid::nil(),
+            role: Role::Admin,
+            library_id: None,
+            program_ids: Vec::new(),
+        }
+    }
+
+    pub fn is_system(&self) -> bool {
+        self.user_id.is_nil()
+    }
+
     pub fn is_admin(&self) -> bool {
         self.role == Role::Admin
     }

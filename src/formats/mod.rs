@@ -7,6 +7,7 @@ pub mod hathitrust;
 pub mod marc21;
 pub mod oclc_csv;
 pub mod registry_csv;
+pub mod rows;
 
 use serde::Deserialize;
 
@@ -66,6 +67,9 @@ impl ExportFormat {
 
 #[derive(Debug, thiserror::Error)]
 pub enum FormatError {
+    /// The file cannot be read at all (its header is wrong).
+    #[error("{0}")]
+    Header(String),
     #[error("cannot write {what}: {message}")]
     Write { what: String, message: String },
 }

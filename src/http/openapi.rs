@@ -3,7 +3,9 @@
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::api::{actions, auth, commitments, exports, health, libraries, programs, titles, users};
+use super::api::{
+    actions, auth, commitments, exports, health, imports, libraries, programs, titles, users,
+};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -15,13 +17,13 @@ use super::api::{actions, auth, commitments, exports, health, libraries, program
         programs::summary, programs::expire,
         commitments::propose, commitments::list, commitments::show, commitments::events, actions::act,
         titles::lookup,
-        exports::commitments, exports::events,
+        exports::commitments, exports::events, imports::import,
         libraries::create, libraries::list, libraries::show,
         users::create, users::list, users::show, users::update,
     ),
     components(schemas(crate::error::ErrorBody, crate::domain::FieldError)),
     modifiers(&BearerAuth),
-    tags((name = "auth"), (name = "programs"), (name = "commitments"), (name = "titles"), (name = "exports"), (name = "libraries"), (name = "users"), (name = "service"))
+    tags((name = "auth"), (name = "programs"), (name = "commitments"), (name = "titles"), (name = "exports"), (name = "imports"), (name = "libraries"), (name = "users"), (name = "service"))
 )]
 pub struct ApiDoc;
 

@@ -3,7 +3,9 @@
 use actix_web::error::{JsonPayloadError, PathError, QueryPayloadError};
 use actix_web::{web, HttpRequest, HttpResponse, ResponseError};
 
-use super::api::{actions, auth, commitments, exports, health, libraries, programs, titles, users};
+use super::api::{
+    actions, auth, commitments, exports, health, imports, libraries, programs, titles, users,
+};
 use super::pages::{dashboard, login};
 use crate::error::ApiError;
 
@@ -64,6 +66,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                     resource("/exports/commitments").route(web::get().to(exports::commitments)),
                 )
                 .service(resource("/exports/events").route(web::get().to(exports::events)))
+                .service(resource("/imports").route(web::post().to(imports::import)))
                 .service(
                     resource("/libraries")
                         .route(web::get().to(libraries::list))

@@ -1,6 +1,7 @@
 //! Black-box tests over HTTP (and of the binary's commands), each run on SQLite and PostgreSQL.
 
 mod helpers;
+mod imports;
 
 mod auth;
 mod cli;

@@ -452,7 +452,7 @@ pub fn propose(
         title_id: title.id.clone(),
         status: Status::Proposed.as_str().to_owned(),
         version: 1,
-        proposed_by: Some(actor.user_id.to_string()),
+        proposed_by: (!actor.is_system()).then(|| actor.user_id.to_string()),
         proposed_by_role: actor.role.as_str().to_owned(),
         local_bib_id: new.local_bib_id,
         local_item_id: new.local_item_id,

@@ -5,6 +5,7 @@ pub mod auth;
 pub mod commitments;
 pub mod exports;
 pub mod health;
+pub mod imports;
 pub mod libraries;
 pub mod programs;
 pub mod titles;

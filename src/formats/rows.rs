@@ -1,0 +1,80 @@
+//! What a reader makes of one row (or one 583) of an imported file: the proposal it describes, or
+//! the problems that keep it from being one.
+
+use crate::domain::commitment::CommitmentInput;
+use crate::domain::retention::{parse_imported_end, parse_imported_start};
+use crate::domain::FieldError;
+
+/// One commitment read from a file.
+#[derive(Debug, Clone, Default)]
+pub struct ImportedRow {
+    /// Line of a CSV/TSV file (the header is line 1), or record number of a MARC file.
+    pub line: u64,
+    /// The proposal; program and library are the import's.
+    pub input: CommitmentInput,
+    /// Which program, library or MARC organization the row says it belongs to, if it says.
+    pub program_code: Option<String>,
+    pub oclc_symbol: Option<String>,
+    pub marc_org_code: Option<String>,
+    /// Problems found while reading; a row with any is rejected.
+    pub errors: Vec<FieldError>,
+}
+
+impl ImportedRow {
+    pub fn at(line: u64) -> Self {
+        Self {
+            line,
+            ..Default::default()
+        }
+    }
+
+    pub fn error(&mut self, field: &str, message: impl Into<String>) {
+        self.errors.push(FieldError {
+            field: field.to_owned(),
+            message: message.into(),
+        });
+    }
+
+    /// A file-level problem (truncated record, bad encoding) reported on this line.
+    pub fn broken(line: u64, field: &str, message: impl Into<String>) -> Self {
+        let mut row = Self::at(line);
+        row.error(field, message);
+        row
+    }
+
+    /// Reads a start date leniently into the canonical form, or records why not.
+    pub fn set_start(&mut self, value: &str) {
+        if value.trim().is_empty() {
+            return;
+        }
+        match parse_imported_start(value) {
+            Ok(date) => self.input.retention_start = Some(date.to_string()),
+            Err(message) => self.error("retention_start", message),
+        }
+    }
+
+    /// Reads an end date (or permanent) leniently into the canonical form, or records why not.
+    pub fn set_end(&mut self, value: &str) {
+        if value.trim().is_empty() {
+            return;
+        }
+        match parse_imported_end(value) {
+            Ok(end) => self.input.retention_end = Some(end.to_string()),
+            Err(message) => self.error("retention_end", message),
+        }
+    }
+}
+
+/// An optional text value: empty means absent.
+pub fn present(value: &str) -> Option<String> {
+    let value = value.trim();
+    (!value.is_empty()).then(|| value.to_owned())
+}
+
+/// Header names compared as people write them: case, spaces, hyphens and a BOM do not matter.
+pub fn normalise_header(name: &str) -> String {
+    name.trim_start_matches('\u{feff}')
+        .trim()
+        .to_lowercase()
+        .replace([' ', '-'], "_")
+}

@@ -1,0 +1,100 @@
+//! `POST /imports`: a file of commitments, sent as the request body, becomes proposals.
+//!
+//! The body is spooled to a temporary file as it arrives (memory stays flat whatever its size) and
+//! read from there on a blocking thread.
+
+use std::io::Write;
+
+use actix_web::web;
+use futures_util::StreamExt;
+use serde::Deserialize;
+use uuid::Uuid;
+
+use crate::domain::ValidationErrors;
+use crate::error::ApiError;
+use crate::http::extractors::CurrentUser;
+use crate::http::AppState;
+use crate::imports::{self, ImportError, ImportFormat, ImportMode, ImportReport};
+
+/// Largest file accepted over HTTP.
+pub const MAX_IMPORT_BYTES: usize = 2 * 1024 * 1024 * 1024;
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ImportQuery {
+    pub program_id: Option<Uuid>,
+    pub library_id: Option<Uuid>,
+    /// csv, hathitrust_tsv, marc or marcxml (default csv).
+    pub format: Option<ImportFormat>,
+    /// validate, all_or_nothing (default) or valid_rows.
+    pub mode: Option<ImportMode>,
+}
+
+impl From<ImportError> for ApiError {
+    fn from(error: ImportError) -> Self {
+        match error {
+            ImportError::Db(db) => db.into(),
+            ImportError::File(file) => ValidationErrors::one("file", file.to_string()).into(),
+            ImportError::Unsupported(format) => {
+                ValidationErrors::one("format", format!("importing {format} is not available yet"))
+                    .into()
+            }
+        }
+    }
+}
+
+/// Imports a file of commitments as proposals by the caller.
+#[utoipa::path(post, path = "/api/v1/imports", tag = "imports", security(("bearer" = [])), params(ImportQuery),
+    request_body(content = String, description = "the file", content_type = "text/csv"),
+    responses((status = 200, body = ImportReport), (status = 403, body = crate::error::ErrorBody),
+              (status = 413, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)))]
+pub async fn import(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    query: web::Query<ImportQuery>,
+    mut body: web::Payload,
+) -> Result<web::Json<ImportReport>, ApiError> {
+    let mut errors = ValidationErrors::new();
+    let program_id = errors.require("program_id", query.program_id);
+    let library_id = errors.require("library_id", query.library_id);
+    errors.into_result()?;
+    let (program_id, library_id) = (
+        program_id.unwrap_or_default(),
+        library_id.unwrap_or_default(),
+    );
+    let format = query.format.unwrap_or(ImportFormat::Csv);
+    let mode = query.mode.unwrap_or_default();
+    let actor = user.actor;
+    let checked = actor.clone();
+    let target = state
+        .db
+        .read(move |conn| imports::target(conn, &checked, program_id, library_id))
+        .await?;
+
+    let mut spool = tempfile::tempfile()
+        .map_err(|e| ApiError::Internal(format!("cannot spool the upload: {e}")))?;
+    let mut size = 0_usize;
+    while let Some(chunk) = body.next().await {
+        let chunk =
+            chunk.map_err(|e| ApiError::BadRequest(format!("the upload broke off: {e}")))?;
+        size += chunk.len();
+        if size > MAX_IMPORT_BYTES {
+            return Err(ApiError::PayloadTooLarge);
+        }
+        spool
+            .write_all(&chunk)
+            .map_err(|e| ApiError::Internal(format!("cannot spool the upload: {e}")))?;
+    }
+    let db = state.db.clone();
+    let report = tokio::task::spawn_blocking(move || -> Result<ImportReport, ImportError> {
+        use std::io::Seek;
+        spool
+            .rewind()
+            .map_err(|e| ImportError::File(crate::formats::FormatError::Header(e.to_string())))?;
+        let rows = imports::rows(Box::new(std::io::BufReader::new(spool)), format)?;
+        imports::run(&db, &actor, &target, rows, mode, &mut |_| {})
+    })
+    .await
+    .map_err(|e| ApiError::Internal(e.to_string()))??;
+    Ok(web::Json(report))
+}
