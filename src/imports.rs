@@ -19,9 +19,9 @@ use crate::db::{Db, DbConnection, DbError};
 use crate::domain::commitment::NewCommitment;
 use crate::domain::workflow::{self, Refusal};
 use crate::domain::{Actor, FieldError, ValidationErrors};
-use crate::formats::registry_csv;
 use crate::formats::rows::ImportedRow;
 use crate::formats::FormatError;
+use crate::formats::{hathitrust, registry_csv};
 
 /// Rows per transaction in `valid_rows` mode.
 pub const BATCH: usize = 1_000;
@@ -116,7 +116,7 @@ pub fn rows(
 ) -> Result<Box<dyn Iterator<Item = ImportedRow> + Send>, ImportError> {
     Ok(match format {
         ImportFormat::Csv => Box::new(registry_csv::reader::open(input, b',')?),
-        ImportFormat::HathitrustTsv => return Err(ImportError::Unsupported("hathitrust_tsv")),
+        ImportFormat::HathitrustTsv => Box::new(hathitrust::reader::open(input)?),
         ImportFormat::Marc => return Err(ImportError::Unsupported("marc")),
         ImportFormat::Marcxml => return Err(ImportError::Unsupported("marcxml")),
     })
@@ -173,6 +173,9 @@ fn import_row(
         }
     }
     let mut input = row.input;
+    if input.title.is_none() && row.title_optional {
+        input.title = Some(title_for(conn, input.oclc_number.as_deref())?);
+    }
     input.program_id = Some(super_id(&target.program.id)?);
     input.library_id = Some(super_id(&target.library.id)?);
     // Fields the reader already found wrong are not checked twice.
@@ -209,6 +212,18 @@ fn import_row(
         Err(DbError::Invalid(invalid)) => Ok(Outcome::Rejected(invalid.0)),
         Err(other) => Err(other),
     }
+}
+
+/// The title of a row whose format carries none: the registry's, or a placeholder.
+fn title_for(conn: &mut DbConnection, oclc: Option<&str>) -> Result<String, DbError> {
+    let Some(number) = oclc.and_then(|o| crate::domain::identifiers::OclcNumber::parse(o).ok())
+    else {
+        return Ok(String::from("[title not given]"));
+    };
+    Ok(match titles::find_by_oclc(conn, number)? {
+        Some(title) => title.title,
+        None => format!("[title not given: OCLC {number}]"),
+    })
 }
 
 fn super_id(id: &str) -> Result<Uuid, DbError> {

@@ -16,6 +16,8 @@ pub struct ImportedRow {
     pub program_code: Option<String>,
     pub oclc_symbol: Option<String>,
     pub marc_org_code: Option<String>,
+    /// The format carries no title (HathiTrust): the registry's title is used, or a placeholder.
+    pub title_optional: bool,
     /// Problems found while reading; a row with any is rejected.
     pub errors: Vec<FieldError>,
 }

@@ -15,6 +15,7 @@ crate::on_both_backends!(
     header_case_spacing_bom_and_crlf_are_tolerated_and_bad_utf8_is_reported,
     import_is_refused_outside_ones_scope,
     csv_export_imports_into_an_empty_registry_as_the_same_commitments,
+    hathitrust_file_imports_the_librarys_rows_and_their_codes,
 );
 
 const HEADER: &str = "oclc_number,title,author,isbn,format,materials_specified,shelving,policies,retention_start,retention_end,local_item_id";
@@ -37,15 +38,28 @@ async fn upload(
     mode: &str,
     body: impl Into<reqwest::Body>,
 ) -> (StatusCode, Value) {
+    upload_as(w, token, program, library, "csv", mode, body).await
+}
+
+async fn upload_as(
+    w: &World,
+    token: &str,
+    program: &Value,
+    library: &Value,
+    format: &str,
+    mode: &str,
+    body: impl Into<reqwest::Body>,
+) -> (StatusCode, Value) {
+    let url = format!(
+        "{}/api/v1/imports?program_id={}&library_id={}&format={format}&mode={mode}",
+        w.app.address,
+        id(program),
+        id(library)
+    );
     let response = w
         .app
         .client
-        .post(format!(
-            "{}/api/v1/imports?program_id={}&library_id={}&format=csv&mode={mode}",
-            w.app.address,
-            id(program),
-            id(library)
-        ))
+        .post(url)
         .bearer_auth(token)
         .header("content-type", "text/csv")
         .body(body)
@@ -403,4 +417,73 @@ async fn csv_export_imports_into_an_empty_registry_as_the_same_commitments(app: 
     before.sort();
     after.sort();
     assert_eq!(before, after);
+}
+
+async fn hathitrust_file_imports_the_librarys_rows_and_their_codes(app: TestApp) {
+    let w = World::new(app).await;
+    w.propose(
+        &w.cm_dkc,
+        &w.west,
+        &w.dkc,
+        1026940529,
+        json!({"title": "Silent spring"}),
+    )
+    .await;
+    let file = std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../shared/data/hathitrust-commitments.tsv"
+    ))
+    .unwrap();
+    let (status, report) = upload_as(
+        &w,
+        &w.cm_dkc,
+        &w.west,
+        &w.dkc,
+        "hathitrust_tsv",
+        "valid_rows",
+        file.clone(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{report}");
+    assert_eq!(report["rows"], 12);
+    assert_eq!(
+        report["skipped_duplicates"], 1,
+        "Silent spring was already proposed: {report}"
+    );
+    assert_eq!(report["imported"], 5);
+    assert_eq!(
+        report["rejected"], 6,
+        "the University of Michigan's rows: {report}"
+    );
+    assert!(report["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|e| e["field"] == "oclc_symbol"));
+    let (_, list) = w
+        .app
+        .get("/api/v1/commitments?oclc_number=727513850", &w.admin)
+        .await;
+    let c = &list["items"][0];
+    assert_eq!(c["shelving"], "high_density");
+    assert_eq!(c["condition"], "excellent");
+    assert_eq!(
+        c["policies"],
+        json!(["building_use_only", "no_reproduction"])
+    );
+    assert_eq!(c["retention_start"], "2019-02-28");
+    assert_eq!(c["retention_end"], "2042-12-31");
+    assert_eq!(c["title"], "[title not given: OCLC 727513850]");
+    let (_, again) = upload_as(
+        &w,
+        &w.cm_dkc,
+        &w.west,
+        &w.dkc,
+        "hathitrust_tsv",
+        "valid_rows",
+        file,
+    )
+    .await;
+    assert_eq!(again["imported"], 0);
+    assert_eq!(again["skipped_duplicates"], 6);
 }
