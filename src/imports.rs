@@ -21,7 +21,7 @@ use crate::domain::workflow::{self, Refusal};
 use crate::domain::{Actor, FieldError, ValidationErrors};
 use crate::formats::rows::ImportedRow;
 use crate::formats::FormatError;
-use crate::formats::{hathitrust, registry_csv};
+use crate::formats::{hathitrust, marc_reader, registry_csv};
 
 /// Rows per transaction in `valid_rows` mode.
 pub const BATCH: usize = 1_000;
@@ -117,8 +117,15 @@ pub fn rows(
     Ok(match format {
         ImportFormat::Csv => Box::new(registry_csv::reader::open(input, b',')?),
         ImportFormat::HathitrustTsv => Box::new(hathitrust::reader::open(input)?),
-        ImportFormat::Marc => return Err(ImportError::Unsupported("marc")),
-        ImportFormat::Marcxml => return Err(ImportError::Unsupported("marcxml")),
+        ImportFormat::Marc => Box::new(marc_reader::binary_rows(input)),
+        ImportFormat::Marcxml => {
+            let mut input = std::io::BufReader::new(input);
+            marc_reader::check_xml_start(
+                std::io::BufRead::fill_buf(&mut input)
+                    .map_err(|e| FormatError::Header(e.to_string()))?,
+            )?;
+            Box::new(marc_reader::xml_rows(input))
+        }
     })
 }
 

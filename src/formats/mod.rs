@@ -5,6 +5,7 @@
 
 pub mod hathitrust;
 pub mod marc21;
+pub mod marc_reader;
 pub mod oclc_csv;
 pub mod registry_csv;
 pub mod rows;

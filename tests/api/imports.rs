@@ -16,6 +16,8 @@ crate::on_both_backends!(
     import_is_refused_outside_ones_scope,
     csv_export_imports_into_an_empty_registry_as_the_same_commitments,
     hathitrust_file_imports_the_librarys_rows_and_their_codes,
+    marc_marcxml_and_hathitrust_exports_import_into_an_empty_registry,
+    broken_marc_is_reported_by_record_number,
 );
 
 const HEADER: &str = "oclc_number,title,author,isbn,format,materials_specified,shelving,policies,retention_start,retention_end,local_item_id";
@@ -486,4 +488,131 @@ async fn hathitrust_file_imports_the_librarys_rows_and_their_codes(app: TestApp)
     .await;
     assert_eq!(again["imported"], 0);
     assert_eq!(again["skipped_duplicates"], 6);
+}
+
+async fn marc_marcxml_and_hathitrust_exports_import_into_an_empty_registry(app: TestApp) {
+    let w = World::new(app).await;
+    let backend = if w.app.db.url.backend() == retention_registry::db::Backend::Sqlite {
+        crate::helpers::Backend::Sqlite
+    } else {
+        crate::helpers::Backend::Postgres
+    };
+    let (_, a) = w.propose(&w.cm_eym, &w.east, &w.eym, 25001, json!({"title": "Bleak House", "author": "Dickens, Charles", "isbn": "0-306-40615-2", "retention_start": "2016-06-30"})).await;
+    w.ok(&w.coord_east, &a, "accept", json!({})).await;
+    w.propose(&w.cm_eym, &w.east, &w.eym, 25002, json!({"title": "Nature & Science", "format": "serial", "issn": "0028-0836", "materials_specified": "v.1-40", "retention_end": "permanent"})).await;
+    w.propose(&w.cm_eym, &w.east, &w.eym, 25002, json!({"title": "Nature & Science", "format": "serial", "materials_specified": "v.41-60", "retention_start": "2019-01-01"})).await;
+    let key = |c: &Value, marc: bool| {
+        let mut fields = vec![
+            "program_code",
+            "oclc_symbol",
+            "oclc_number",
+            "retention_start",
+            "retention_end",
+        ];
+        if marc {
+            fields.extend([
+                "materials_specified",
+                "format",
+                "isbn",
+                "issn",
+                "title",
+                "author",
+            ]);
+        }
+        fields.iter().map(|f| c[*f].to_string()).collect::<Vec<_>>()
+    };
+    let (_, before) = w.app.get("/api/v1/commitments", &w.admin).await;
+    for (export, import, marc) in [
+        ("marc", "marc", true),
+        ("marcxml", "marcxml", true),
+        ("hathitrust_tsv", "hathitrust_tsv", false),
+    ] {
+        let path = format!(
+            "/api/v1/exports/commitments?format={export}&program_id={}&library_id={}",
+            id(&w.east),
+            id(&w.eym)
+        );
+        let exported = w
+            .app
+            .client
+            .get(format!("{}{path}", w.app.address))
+            .bearer_auth(&w.admin)
+            .send()
+            .await
+            .unwrap()
+            .bytes()
+            .await
+            .unwrap();
+        let other = World::new(TestApp::spawn(backend).await.unwrap()).await;
+        let (status, report) = upload_as(
+            &other,
+            &other.admin,
+            &other.east,
+            &other.eym,
+            import,
+            "all_or_nothing",
+            exported.to_vec(),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "{import}: {report}");
+        let expected = if marc { 3 } else { 2 };
+        assert_eq!(report["imported"], expected, "{import}: {report}");
+        let (_, after) = other.app.get("/api/v1/commitments", &other.admin).await;
+        let mut b: Vec<_> = before["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| key(c, marc))
+            .collect();
+        let mut a: Vec<_> = after["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| key(c, marc))
+            .collect();
+        b.sort();
+        b.dedup();
+        a.sort();
+        if marc {
+            assert_eq!(a, b, "{import}");
+        } else {
+            // The HathiTrust layout has no materials_specified: one run of a serial per library.
+            assert!(
+                a.iter().all(|k| b.contains(k)),
+                "{import}: {a:?} not in {b:?}"
+            );
+        }
+    }
+}
+
+async fn broken_marc_is_reported_by_record_number(app: TestApp) {
+    let w = World::new(app).await;
+    let file = std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../shared/data/retentions-truncated.mrc"
+    ))
+    .unwrap();
+    let (status, report) = upload_as(&w, &w.admin, &w.east, &w.eym, "marc", "validate", file).await;
+    assert_eq!(status, StatusCode::OK, "{report}");
+    let errors = report["errors"].as_array().unwrap();
+    let broken = errors
+        .iter()
+        .find(|e| e["field"] == "record")
+        .expect("the broken record is reported");
+    assert!(
+        broken["message"].as_str().unwrap().contains("truncated"),
+        "{broken}"
+    );
+    assert_eq!(count(&w, "").await, 0);
+    let (status, body) = upload_as(
+        &w,
+        &w.admin,
+        &w.east,
+        &w.eym,
+        "marcxml",
+        "validate",
+        b"\x00\x01 not xml".to_vec(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
 }

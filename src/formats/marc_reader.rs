@@ -1,0 +1,425 @@
+//! Reads commitments from MARC 21 records: every 583 whose `$a` is `committed to retain` becomes
+//! one row (DOMAIN.md). Binary records are split by the `marc` crate; MARCXML is read with
+//! quick-xml. A record that cannot be read is reported by its number, never guessed at.
+
+use std::io::{BufRead, Read};
+
+use quick_xml::events::Event;
+
+use super::rows::{present, ImportedRow};
+use super::FormatError;
+use crate::domain::commitment::Format;
+
+/// The parts of a record that commitments are made from.
+#[derive(Debug, Default, Clone)]
+pub struct MarcData {
+    pub leader: Vec<u8>,
+    /// (tag, subfields as (code, value)) of every data field, in order.
+    pub fields: Vec<(String, Vec<(char, String)>)>,
+}
+
+impl MarcData {
+    fn first<'a>(&'a self, tag: &'a str, code: char) -> Option<&'a str> {
+        self.values(tag, code).next()
+    }
+
+    fn values<'a>(&'a self, tag: &'a str, code: char) -> impl Iterator<Item = &'a str> + 'a {
+        self.fields
+            .iter()
+            .filter(move |(t, _)| t == tag)
+            .flat_map(move |(_, subfields)| {
+                subfields
+                    .iter()
+                    .filter(move |(c, _)| *c == code)
+                    .map(|(_, v)| v.as_str())
+            })
+    }
+}
+
+/// Cataloguing punctuation at the end of a value (`Middlemarch /`, `Eliot, George,`).
+fn clean(value: &str) -> String {
+    value
+        .trim()
+        .trim_end_matches([' ', '/', ':', ';', ',', '='])
+        .trim()
+        .to_owned()
+}
+
+/// The commitment rows of record number `number`.
+pub fn rows_of(number: u64, record: &MarcData) -> Vec<ImportedRow> {
+    let oclc = record.values("035", 'a').find_map(|v| {
+        let v = v.trim();
+        v.get(..7)
+            .filter(|p| p.eq_ignore_ascii_case("(OCoLC)"))
+            .map(|_| v.to_owned())
+    });
+    let serial = record.leader.get(7) == Some(&b's');
+    let mut rows = Vec::new();
+    for (tag, subfields) in &record.fields {
+        if tag != "583" {
+            continue;
+        }
+        let action = subfields
+            .iter()
+            .find(|(c, _)| *c == 'a')
+            .map(|(_, v)| v.trim().trim_end_matches(['.', ',', ';']).to_lowercase());
+        let mut row = ImportedRow::at(number);
+        match action.as_deref() {
+            Some("committed to retain") => {}
+            Some(_) => continue,
+            None => {
+                row.error(
+                    "583",
+                    format!(
+                        "record {number}: a 583 has no $a, so it cannot be read as a commitment"
+                    ),
+                );
+                rows.push(row);
+                continue;
+            }
+        }
+        match &oclc {
+            Some(number) => row.input.oclc_number = Some(number.clone()),
+            None => row.error(
+                "035",
+                format!("record {number} has no 035 $a (OCoLC) number"),
+            ),
+        }
+        row.input.title = record
+            .first("245", 'a')
+            .map(clean)
+            .filter(|t| !t.is_empty());
+        row.input.author = record
+            .first("100", 'a')
+            .map(clean)
+            .filter(|t| !t.is_empty());
+        row.input.isbn = record
+            .first("020", 'a')
+            .and_then(|v| v.split_whitespace().next())
+            .map(str::to_owned);
+        row.input.issn = record
+            .first("022", 'a')
+            .and_then(|v| v.split_whitespace().next())
+            .map(str::to_owned);
+        row.input.format = Some(if serial {
+            Format::Serial
+        } else {
+            Format::Monograph
+        });
+        for (code, value) in subfields {
+            match code {
+                'c' => row.set_start(value),
+                'd' => row.set_end(value),
+                '3' => row.input.materials_specified = present(value),
+                '5' => row.marc_org_code = present(value),
+                'f' => row.program_code = present(value),
+                'z' => row.input.public_note = present(value),
+                _ => {}
+            }
+        }
+        rows.push(row);
+    }
+    rows
+}
+
+/// The rows of a binary MARC file, record by record.
+pub fn binary_rows<R: Read + Send + 'static>(input: R) -> impl Iterator<Item = ImportedRow> + Send {
+    let mut input = input;
+    let mut number = 0_u64;
+    let mut done = false;
+    std::iter::from_fn(move || {
+        if done {
+            return None;
+        }
+        number += 1;
+        let rows = match marc::Record::read(&mut input) {
+            Ok(None) => {
+                done = true;
+                return None;
+            }
+            Ok(Some(record)) => match decode(number, &record) {
+                Ok(data) => rows_of(number, &data),
+                Err(message) => vec![ImportedRow::broken(number, "record", message)],
+            },
+            Err(error) => {
+                // The length of a broken record cannot be trusted, so nothing after it can be either.
+                done = true;
+                let why = match error {
+                    marc::Error::UnexpectedEof | marc::Error::Io(_) => {
+                        "the file ends in the middle of it (a truncated upload?)".to_owned()
+                    }
+                    other => format!("it is damaged ({other})"),
+                };
+                vec![ImportedRow::broken(
+                    number,
+                    "record",
+                    format!(
+                        "record {number} cannot be read: {why}; records after it were not read"
+                    ),
+                )]
+            }
+        };
+        Some(rows)
+    })
+    .flatten()
+}
+
+/// A binary record's fields as text. MARC-8 records (leader/09 blank) are read when they hold
+/// ASCII only; anything else is refused rather than garbled.
+fn decode(number: u64, record: &marc::Record<'_>) -> Result<MarcData, String> {
+    let bytes = record.as_ref();
+    let marc8 = bytes.get(9) == Some(&b' ');
+    if marc8 && bytes.iter().any(|b| *b >= 0x80) {
+        return Err(format!(
+            "record {number} is MARC-8 with characters beyond ASCII; convert the file to UTF-8 first \
+             (for example: yaz-marcdump -f MARC-8 -t UTF-8 -o marc -l 9=97 in.mrc > out.mrc)"
+        ));
+    }
+    let mut data = MarcData {
+        leader: bytes[..24.min(bytes.len())].to_vec(),
+        fields: Vec::new(),
+    };
+    for field in record.fields() {
+        let tag = field.get_tag();
+        let tag = String::from_utf8_lossy(tag.as_ref()).into_owned();
+        if tag.as_str() < "010" {
+            continue;
+        }
+        let mut subfields = Vec::new();
+        for subfield in field.subfields() {
+            let value = std::str::from_utf8(subfield.get_data::<[u8]>())
+                .map_err(|_| format!("record {number}: field {tag} is not valid UTF-8 although the leader says it is"))?;
+            subfields.push((
+                char::from(u8::from(subfield.get_identifier())),
+                value.to_owned(),
+            ));
+        }
+        data.fields.push((tag, subfields));
+    }
+    Ok(data)
+}
+
+/// The rows of a MARCXML file (MARC 21 slim, with or without a namespace prefix).
+pub fn xml_rows<R: BufRead + Send + 'static>(input: R) -> impl Iterator<Item = ImportedRow> + Send {
+    let mut reader = quick_xml::Reader::from_reader(input);
+    let mut buf = Vec::new();
+    let mut number = 0_u64;
+    let mut done = false;
+    std::iter::from_fn(move || {
+        if done {
+            return None;
+        }
+        match next_xml_record(&mut reader, &mut buf) {
+            Ok(Some(record)) => {
+                number += 1;
+                Some(rows_of(number, &record))
+            }
+            Ok(None) => None,
+            Err(message) => {
+                done = true;
+                Some(vec![ImportedRow::broken(
+                    number + 1,
+                    "record",
+                    format!(
+                        "record {} cannot be read: {message}; records after it were not read",
+                        number + 1
+                    ),
+                )])
+            }
+        }
+    })
+    .flatten()
+}
+
+fn next_xml_record<R: BufRead>(
+    reader: &mut quick_xml::Reader<R>,
+    buf: &mut Vec<u8>,
+) -> Result<Option<MarcData>, String> {
+    let mut record: Option<MarcData> = None;
+    let mut text = String::new();
+    let mut subfield: Option<char> = None;
+    loop {
+        buf.clear();
+        let event = reader
+            .read_event_into(buf)
+            .map_err(|e| format!("the XML is not well formed ({e})"))?;
+        match event {
+            Event::Start(e) => {
+                let name = e.local_name();
+                match name.as_ref() {
+                    b"record" => record = Some(MarcData::default()),
+                    b"datafield" => {
+                        let tag = e
+                            .try_get_attribute("tag")
+                            .ok()
+                            .flatten()
+                            .and_then(|a| a.unescape_value().ok().map(|v| v.into_owned()))
+                            .unwrap_or_default();
+                        if let Some(r) = record.as_mut() {
+                            r.fields.push((tag, Vec::new()));
+                        }
+                    }
+                    b"subfield" => {
+                        subfield =
+                            e.try_get_attribute("code").ok().flatten().and_then(|a| {
+                                a.unescape_value().ok().and_then(|v| v.chars().next())
+                            });
+                    }
+                    _ => {}
+                }
+                text.clear();
+            }
+            Event::Text(t) => text.push_str(&t.decode().map_err(|e| format!("bad text ({e})"))?),
+            Event::CData(t) => text.push_str(&String::from_utf8_lossy(&t)),
+            Event::GeneralRef(r) => {
+                let entity = format!("&{};", String::from_utf8_lossy(&r));
+                let resolved = quick_xml::escape::unescape(&entity)
+                    .map_err(|e| format!("unknown entity {entity} ({e})"))?;
+                text.push_str(&resolved);
+            }
+            Event::End(e) => match e.local_name().as_ref() {
+                b"leader" => {
+                    if let Some(r) = record.as_mut() {
+                        r.leader = text.as_bytes().to_vec();
+                    }
+                }
+                b"subfield" => {
+                    if let (Some(r), Some(code)) = (record.as_mut(), subfield.take()) {
+                        if let Some((_, subfields)) = r.fields.last_mut() {
+                            subfields.push((code, text.clone()));
+                        }
+                    }
+                }
+                b"record" => return Ok(record.take()),
+                _ => {}
+            },
+            Event::Eof => {
+                return match record {
+                    Some(_) => {
+                        Err("the file ends in the middle of it (a truncated upload?)".into())
+                    }
+                    None => Ok(None),
+                };
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Checks that a MARCXML file starts as XML, so that a wrong format is a clear file-level error.
+pub fn check_xml_start(head: &[u8]) -> Result<(), FormatError> {
+    let start = head
+        .iter()
+        .position(|b| !b.is_ascii_whitespace())
+        .map(|i| &head[i..])
+        .unwrap_or_default();
+    let start = start
+        .strip_prefix(b"\xEF\xBB\xBF".as_slice())
+        .unwrap_or(start);
+    if start.starts_with(b"<") {
+        Ok(())
+    } else {
+        Err(FormatError::Header(
+            "the file is not XML: is it binary MARC (format marc)?".into(),
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample(name: &str) -> Vec<u8> {
+        std::fs::read(format!(
+            "{}/../shared/data/{name}",
+            env!("CARGO_MANIFEST_DIR")
+        ))
+        .unwrap()
+    }
+
+    #[test]
+    fn binary_and_xml_samples_give_the_same_commitments() {
+        let binary: Vec<ImportedRow> =
+            binary_rows(std::io::Cursor::new(sample("retentions.mrc"))).collect();
+        let xml: Vec<ImportedRow> =
+            xml_rows(std::io::Cursor::new(sample("retentions.xml"))).collect();
+        assert!(binary.len() >= 20, "{}", binary.len());
+        assert_eq!(binary.len(), xml.len());
+        for (b, x) in binary.iter().zip(&xml) {
+            assert!(b.errors.is_empty(), "{:?}", b.errors);
+            assert_eq!(b.input.oclc_number, x.input.oclc_number);
+            assert_eq!(b.input.retention_start, x.input.retention_start);
+            assert_eq!(b.input.retention_end, x.input.retention_end);
+            assert_eq!(b.input.title, x.input.title);
+        }
+        let ends: Vec<&str> = binary
+            .iter()
+            .filter_map(|r| r.input.retention_end.as_deref())
+            .collect();
+        assert!(ends.contains(&"permanent"), "$d indefinite is permanent");
+        assert!(ends.contains(&"2031-06-30"), "$d June 30, 2031 is read");
+        let starts: Vec<&str> = binary
+            .iter()
+            .filter_map(|r| r.input.retention_start.as_deref())
+            .collect();
+        assert!(
+            starts.iter().any(|s| s.ends_with("-01-01")),
+            "$c year alone is 1 January"
+        );
+    }
+
+    #[test]
+    fn truncated_file_reports_the_broken_record_by_number() {
+        let rows: Vec<ImportedRow> =
+            binary_rows(std::io::Cursor::new(sample("retentions-truncated.mrc"))).collect();
+        let broken = rows.last().unwrap();
+        assert_eq!(broken.errors[0].field, "record");
+        assert!(
+            broken.errors[0].message.contains("truncated"),
+            "{}",
+            broken.errors[0].message
+        );
+        assert!(rows[..rows.len() - 1].iter().all(|r| r.errors.is_empty()));
+    }
+
+    #[test]
+    fn record_without_035_or_583_a_is_refused() {
+        let data = MarcData {
+            leader: b"00000nam a2200000 i 4500".to_vec(),
+            fields: vec![
+                ("245".into(), vec![('a', "Untitled /".into())]),
+                ("583".into(), vec![('c', "2020".into())]),
+                (
+                    "583".into(),
+                    vec![
+                        ('a', "committed to retain".into()),
+                        ('c', "2020".into()),
+                        ('d', "indefinite".into()),
+                    ],
+                ),
+                ("583".into(), vec![('a', "completeness reviewed".into())]),
+            ],
+        };
+        let rows = rows_of(7, &data);
+        assert_eq!(rows.len(), 2, "the completeness note is not a commitment");
+        assert_eq!(rows[0].errors[0].field, "583");
+        assert_eq!(rows[1].errors[0].field, "035");
+        assert_eq!(rows[1].input.title.as_deref(), Some("Untitled"));
+        assert_eq!(rows[1].input.retention_end.as_deref(), Some("permanent"));
+    }
+
+    #[test]
+    fn marc8_beyond_ascii_is_refused_not_garbled() {
+        let mut builder = marc::RecordBuilder::new();
+        builder
+            .add_field(marc::FieldRepr::from((
+                *b"245",
+                b"10\x1faCaf\xe2e".to_vec(),
+            )))
+            .unwrap();
+        let record = builder.get_record().unwrap();
+        let bytes = record.as_ref().to_vec();
+        let rows: Vec<ImportedRow> = binary_rows(std::io::Cursor::new(bytes)).collect();
+        assert!(rows[0].errors[0].message.contains("MARC-8"));
+    }
+}
