@@ -137,6 +137,15 @@ pub fn binary_rows<R: Read + Send + 'static>(input: R) -> impl Iterator<Item = I
                 done = true;
                 return None;
             }
+            Ok(Some(record)) if record.as_ref().last() != Some(&0x1D) => {
+                // The leader's length does not end at a record terminator: no boundary after it holds.
+                done = true;
+                vec![ImportedRow::broken(
+                    number,
+                    "record",
+                    format!("record {number} is damaged: the length in its leader does not end at a record terminator; records after it were not read"),
+                )]
+            }
             Ok(Some(record)) => match decode(number, &record) {
                 Ok(data) => rows_of(number, &data),
                 Err(message) => vec![ImportedRow::broken(number, "record", message)],
@@ -380,6 +389,30 @@ mod tests {
             broken.errors[0].message
         );
         assert!(rows[..rows.len() - 1].iter().all(|r| r.errors.is_empty()));
+    }
+
+    #[test]
+    fn wrong_record_length_is_reported_and_nothing_after_it_is_guessed() {
+        let mut bytes = sample("retentions.mrc");
+        let first_len: usize = std::str::from_utf8(&bytes[..5]).unwrap().parse().unwrap();
+        // The second record claims to be 7 bytes longer than it is.
+        let second = &mut bytes[first_len..first_len + 5];
+        let claimed: usize = std::str::from_utf8(second).unwrap().parse().unwrap();
+        second.copy_from_slice(format!("{:05}", claimed + 7).as_bytes());
+        let rows: Vec<ImportedRow> = binary_rows(std::io::Cursor::new(bytes)).collect();
+        let first_bad = rows
+            .iter()
+            .position(|r| !r.errors.is_empty())
+            .expect("the damage is reported");
+        assert!(
+            rows[..first_bad].iter().all(|r| r.line == 1),
+            "only record 1 is read before the damage"
+        );
+        assert!(
+            rows[first_bad..].iter().all(|r| !r.errors.is_empty()),
+            "nothing after the damage is taken as a commitment"
+        );
+        assert!(rows[first_bad].line >= 2);
     }
 
     #[test]

@@ -18,6 +18,7 @@ crate::on_both_backends!(
     hathitrust_file_imports_the_librarys_rows_and_their_codes,
     marc_marcxml_and_hathitrust_exports_import_into_an_empty_registry,
     broken_marc_is_reported_by_record_number,
+    file_may_come_as_a_multipart_form_field,
 );
 
 const HEADER: &str = "oclc_number,title,author,isbn,format,materials_specified,shelving,policies,retention_start,retention_end,local_item_id";
@@ -615,4 +616,44 @@ async fn broken_marc_is_reported_by_record_number(app: TestApp) {
     )
     .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+}
+
+async fn file_may_come_as_a_multipart_form_field(app: TestApp) {
+    let w = World::new(app).await;
+    let url = format!(
+        "{}/api/v1/imports?program_id={}&library_id={}&format=csv",
+        w.app.address,
+        id(&w.east),
+        id(&w.eym)
+    );
+    let form = reqwest::multipart::Form::new()
+        .text("note", "ignored")
+        .part(
+            "file",
+            reqwest::multipart::Part::bytes(csv(&["26001,From a form,,,,,,,,,"]).into_bytes())
+                .file_name("c.csv"),
+        );
+    let response = w
+        .app
+        .client
+        .post(&url)
+        .bearer_auth(&w.cm_eym)
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let report: Value = response.json().await.unwrap();
+    assert_eq!(report["imported"], 1, "{report}");
+    let form = reqwest::multipart::Form::new().text("other", "x");
+    let response = w
+        .app
+        .client
+        .post(&url)
+        .bearer_auth(&w.cm_eym)
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
 }

@@ -43,7 +43,8 @@ impl From<ImportError> for ApiError {
     }
 }
 
-/// Imports a file of commitments as proposals by the caller.
+/// Imports a file of commitments as proposals by the caller: the file is the request body, or the
+/// field `file` of a multipart form.
 #[utoipa::path(post, path = "/api/v1/imports", tag = "imports", security(("bearer" = [])), params(ImportQuery),
     request_body(content = String, description = "the file", content_type = "text/csv"),
     responses((status = 200, body = ImportReport), (status = 403, body = crate::error::ErrorBody),
@@ -52,7 +53,8 @@ pub async fn import(
     state: web::Data<AppState>,
     user: CurrentUser,
     query: web::Query<ImportQuery>,
-    mut body: web::Payload,
+    request: actix_web::HttpRequest,
+    body: web::Payload,
 ) -> Result<web::Json<ImportReport>, ApiError> {
     let mut errors = ValidationErrors::new();
     let program_id = errors.require("program_id", query.program_id);
@@ -71,7 +73,49 @@ pub async fn import(
         .read(move |conn| imports::target(conn, &checked, program_id, library_id))
         .await?;
 
-    let mut spool = tempfile::tempfile()
+    let is_multipart = request
+        .headers()
+        .get(actix_web::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.to_ascii_lowercase().starts_with("multipart/form-data"));
+    let mut file = if is_multipart {
+        let mut parts = actix_multipart::Multipart::new(request.headers(), body);
+        let mut found = None;
+        while let Some(part) = parts.next().await {
+            let part = part.map_err(|e| {
+                ApiError::BadRequest(format!("the multipart body cannot be read: {e}"))
+            })?;
+            if part.name() == Some("file") {
+                found = Some(spool(part).await?);
+                break;
+            }
+        }
+        found.ok_or_else(|| {
+            ValidationErrors::one("file", "the multipart body has no field named file")
+        })?
+    } else {
+        spool(body).await?
+    };
+    let db = state.db.clone();
+    let report = tokio::task::spawn_blocking(move || -> Result<ImportReport, ImportError> {
+        use std::io::Seek;
+        file.rewind()
+            .map_err(|e| ImportError::File(crate::formats::FormatError::Header(e.to_string())))?;
+        let rows = imports::rows(Box::new(std::io::BufReader::new(file)), format)?;
+        imports::run(&db, &actor, &target, rows, mode, &mut |_| {})
+    })
+    .await
+    .map_err(|e| ApiError::Internal(e.to_string()))??;
+    Ok(web::Json(report))
+}
+
+/// Writes an upload to a temporary file as it arrives, up to [`MAX_IMPORT_BYTES`].
+async fn spool<S, E>(mut body: S) -> Result<std::fs::File, ApiError>
+where
+    S: futures_util::Stream<Item = Result<web::Bytes, E>> + Unpin,
+    E: std::fmt::Display,
+{
+    let mut file = tempfile::tempfile()
         .map_err(|e| ApiError::Internal(format!("cannot spool the upload: {e}")))?;
     let mut size = 0_usize;
     while let Some(chunk) = body.next().await {
@@ -81,20 +125,8 @@ pub async fn import(
         if size > MAX_IMPORT_BYTES {
             return Err(ApiError::PayloadTooLarge);
         }
-        spool
-            .write_all(&chunk)
+        file.write_all(&chunk)
             .map_err(|e| ApiError::Internal(format!("cannot spool the upload: {e}")))?;
     }
-    let db = state.db.clone();
-    let report = tokio::task::spawn_blocking(move || -> Result<ImportReport, ImportError> {
-        use std::io::Seek;
-        spool
-            .rewind()
-            .map_err(|e| ImportError::File(crate::formats::FormatError::Header(e.to_string())))?;
-        let rows = imports::rows(Box::new(std::io::BufReader::new(spool)), format)?;
-        imports::run(&db, &actor, &target, rows, mode, &mut |_| {})
-    })
-    .await
-    .map_err(|e| ApiError::Internal(e.to_string()))??;
-    Ok(web::Json(report))
+    Ok(file)
 }
