@@ -11,6 +11,7 @@ use chrono::Utc;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use crate::db::audit::{self, AuditActor, NewEvent};
 use crate::db::models::commitments::{self, live_duplicate};
 use crate::db::models::libraries::LibraryRow;
 use crate::db::models::programs::ProgramRow;
@@ -131,7 +132,8 @@ pub fn rows(
 
 /// What became of one row.
 enum Outcome {
-    Imported,
+    /// Stored; its audit event is still to be appended.
+    Imported(NewEvent),
     Duplicate,
     Rejected(Vec<FieldError>),
 }
@@ -214,8 +216,8 @@ fn import_row(
             return Ok(Outcome::Duplicate);
         }
     }
-    match commitments::propose(conn, actor, new) {
-        Ok(_) => Ok(Outcome::Imported),
+    match commitments::propose_deferred(conn, actor, new) {
+        Ok((_, event)) => Ok(Outcome::Imported(event)),
         Err(DbError::Invalid(invalid)) => Ok(Outcome::Rejected(invalid.0)),
         Err(other) => Err(other),
     }
@@ -237,10 +239,13 @@ fn super_id(id: &str) -> Result<Uuid, DbError> {
     Uuid::parse_str(id).map_err(|e| DbError::Corrupt(e.to_string()))
 }
 
-fn record(report: &mut ImportReport, line: u64, outcome: Outcome) {
+fn record(report: &mut ImportReport, line: u64, outcome: Outcome) -> Option<NewEvent> {
     report.rows += 1;
     match outcome {
-        Outcome::Imported => report.imported += 1,
+        Outcome::Imported(event) => {
+            report.imported += 1;
+            return Some(event);
+        }
         Outcome::Duplicate => report.skipped_duplicates += 1,
         Outcome::Rejected(errors) => {
             report.rejected += 1;
@@ -251,6 +256,7 @@ fn record(report: &mut ImportReport, line: u64, outcome: Outcome) {
             }));
         }
     }
+    None
 }
 
 /// Imports `rows` into `target` as proposals by `actor`; `progress` hears the rows read so far.
@@ -263,33 +269,40 @@ pub fn run(
     progress: &mut dyn FnMut(u64),
 ) -> Result<ImportReport, ImportError> {
     let mut report = ImportReport::default();
+    let audit_actor = AuditActor::from(actor);
     match mode {
         ImportMode::ValidRows => {
             let mut rows = rows.peekable();
             while rows.peek().is_some() {
                 let batch: Vec<ImportedRow> = rows.by_ref().take(BATCH).collect();
-                let outcomes = db.write_blocking(|conn| {
-                    batch
-                        .into_iter()
-                        .map(|row| Ok((row.line, import_row(conn, actor, target, row)?)))
-                        .collect::<Result<Vec<_>, DbError>>()
+                db.write_blocking(|conn| {
+                    let mut events = Vec::new();
+                    for row in batch {
+                        let line = row.line;
+                        let outcome = import_row(conn, actor, target, row)?;
+                        events.extend(record(&mut report, line, outcome));
+                    }
+                    audit::append(conn, &audit_actor, events)?;
+                    Ok(())
                 })?;
-                for (line, outcome) in outcomes {
-                    record(&mut report, line, outcome);
-                }
                 progress(report.rows);
             }
         }
         ImportMode::AllOrNothing | ImportMode::Validate => {
             let result = db.write_blocking(|conn| {
+                let mut events = Vec::new();
                 for row in rows {
                     let line = row.line;
                     let outcome = import_row(conn, actor, target, row)?;
-                    record(&mut report, line, outcome);
+                    events.extend(record(&mut report, line, outcome));
+                    if events.len() >= BATCH {
+                        audit::append(conn, &audit_actor, std::mem::take(&mut events))?;
+                    }
                     if report.rows % 1_000 == 0 {
                         progress(report.rows);
                     }
                 }
+                audit::append(conn, &audit_actor, events)?;
                 progress(report.rows);
                 if mode == ImportMode::Validate || report.rejected > 0 {
                     Err(DbError::RolledBack)

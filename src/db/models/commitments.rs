@@ -383,6 +383,19 @@ pub fn propose(
     actor: &Actor,
     new: NewCommitment,
 ) -> Result<CommitmentRecord, DbError> {
+    let (record, event) = propose_deferred(conn, actor, new)?;
+    audit::append(conn, &AuditActor::from(actor), vec![event])?;
+    Ok(record)
+}
+
+/// Like [`propose`], but hands back the audit event for the caller to append, in the same
+/// transaction, together with others: bulk imports append one batch of events per thousand rows
+/// instead of touching the chain head for every row.
+pub fn propose_deferred(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    new: NewCommitment,
+) -> Result<(CommitmentRecord, NewEvent), DbError> {
     workflow::may_propose(actor, new.program_id, new.library_id).map_err(
         |refusal| match refusal {
             Refusal::Forbidden(why) => DbError::Forbidden(why),
@@ -479,32 +492,31 @@ pub fn propose(
         .values(&row)
         .execute(conn)?;
     let id = super::parse_id(&row.id)?;
-    audit::append(
-        conn,
-        &AuditActor::from(actor),
-        vec![NewEvent {
-            action: "propose",
-            subject_type: "commitment",
-            subject_id: id,
-            program_id: Some(new.program_id),
-            commitment_id: Some(id),
-            from_status: None,
-            to_status: Some(Status::Proposed.as_str().to_owned()),
-            details: json!({
-                "version": 1,
-                "oclc_number": title.oclc_number,
-                "library": library.oclc_symbol,
-                "program": program.code,
-                "materials_specified": row.materials_specified,
-                "retention_start": row.retention_start,
-                "retention_end": retention_end.to_string(),
-            }),
-        }],
-    )?;
-    Ok(CommitmentRecord {
-        commitment: row,
-        program,
-        library,
-        title,
-    })
+    let event = NewEvent {
+        action: "propose",
+        subject_type: "commitment",
+        subject_id: id,
+        program_id: Some(new.program_id),
+        commitment_id: Some(id),
+        from_status: None,
+        to_status: Some(Status::Proposed.as_str().to_owned()),
+        details: json!({
+            "version": 1,
+            "oclc_number": title.oclc_number,
+            "library": library.oclc_symbol,
+            "program": program.code,
+            "materials_specified": row.materials_specified,
+            "retention_start": row.retention_start,
+            "retention_end": retention_end.to_string(),
+        }),
+    };
+    Ok((
+        CommitmentRecord {
+            commitment: row,
+            program,
+            library,
+            title,
+        },
+        event,
+    ))
 }
