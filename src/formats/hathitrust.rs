@@ -323,7 +323,7 @@ pub mod reader {
         fn sample_file_maps_codes() {
             let file = std::fs::read(concat!(
                 env!("CARGO_MANIFEST_DIR"),
-                "/../shared/data/hathitrust-commitments.tsv"
+                "/tests/fixtures/hathitrust-commitments.tsv"
             ))
             .unwrap();
             let rows: Vec<ImportedRow> = open(&file[..]).unwrap().collect();

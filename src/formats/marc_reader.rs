@@ -340,7 +340,7 @@ mod tests {
 
     fn sample(name: &str) -> Vec<u8> {
         std::fs::read(format!(
-            "{}/../shared/data/{name}",
+            "{}/tests/fixtures/{name}",
             env!("CARGO_MANIFEST_DIR")
         ))
         .unwrap()

@@ -226,7 +226,7 @@ async fn sample_error_file_is_reported_line_by_line(app: TestApp) {
     let w = World::new(app).await;
     let file = std::fs::read(concat!(
         env!("CARGO_MANIFEST_DIR"),
-        "/../shared/data/commitments-with-errors.csv"
+        "/tests/fixtures/commitments-with-errors.csv"
     ))
     .unwrap();
     let (status, report) = upload(&w, &w.admin, &w.east, &w.eym, "validate", file).await;
@@ -434,7 +434,7 @@ async fn hathitrust_file_imports_the_librarys_rows_and_their_codes(app: TestApp)
     .await;
     let file = std::fs::read(concat!(
         env!("CARGO_MANIFEST_DIR"),
-        "/../shared/data/hathitrust-commitments.tsv"
+        "/tests/fixtures/hathitrust-commitments.tsv"
     ))
     .unwrap();
     let (status, report) = upload_as(
@@ -590,7 +590,7 @@ async fn broken_marc_is_reported_by_record_number(app: TestApp) {
     let w = World::new(app).await;
     let file = std::fs::read(concat!(
         env!("CARGO_MANIFEST_DIR"),
-        "/../shared/data/retentions-truncated.mrc"
+        "/tests/fixtures/retentions-truncated.mrc"
     ))
     .unwrap();
     let (status, report) = upload_as(&w, &w.admin, &w.east, &w.eym, "marc", "validate", file).await;
