@@ -242,8 +242,8 @@ fn import(database: &DatabaseUrl, args: ImportArgs) -> anyhow::Result<()> {
         .map_err(|e| anyhow::anyhow!("{e}: check --program and --library"))?;
     let (program, library) = (program.unwrap_or_default(), library.unwrap_or_default());
     let actor = Actor::system();
-    let target =
-        imports::target(&mut *db.conn()?, &actor, program, library).map_err(|e| match e {
+    let target = imports::Target::check(&mut *db.conn()?, &actor, program, library).map_err(
+        |e| match e {
             crate::db::DbError::Invalid(errors) => anyhow::anyhow!(
                 "{}",
                 errors
@@ -254,7 +254,8 @@ fn import(database: &DatabaseUrl, args: ImportArgs) -> anyhow::Result<()> {
                     .join("; ")
             ),
             other => other.into(),
-        })?;
+        },
+    )?;
     let file = std::fs::File::open(&args.file)
         .with_context(|| format!("cannot open {}", args.file.display()))?;
     let size = file.metadata().map(|m| m.len()).unwrap_or(0);

@@ -5,26 +5,26 @@
 //! `all_or_nothing` writes everything or, if any row is rejected, nothing; `valid_rows` writes
 //! the good rows batch by batch. Re-importing a file imports nothing: every row is a duplicate.
 
+use std::collections::HashMap;
 use std::io::Read;
 
-use chrono::Utc;
+use chrono::{NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
-use uuid::Uuid;
 
 use crate::db::audit::{self, AuditActor, NewEvent};
-use crate::db::models::commitments::{self, live_duplicate};
-use crate::db::models::libraries::LibraryRow;
-use crate::db::models::programs::ProgramRow;
-use crate::db::models::{libraries, programs, titles};
+use crate::db::models::bulk::{self, Proposed};
+use crate::db::models::titles::TitleRow;
 use crate::db::{Db, DbConnection, DbError};
 use crate::domain::commitment::NewCommitment;
-use crate::domain::workflow::{self, Refusal};
-use crate::domain::{Actor, FieldError, ValidationErrors};
+use crate::domain::identifiers::OclcNumber;
+use crate::domain::{Actor, FieldError};
 use crate::formats::rows::ImportedRow;
 use crate::formats::FormatError;
 use crate::formats::{hathitrust, marc_reader, registry_csv};
 
-/// Rows per transaction in `valid_rows` mode.
+pub use crate::db::models::bulk::Target;
+
+/// Rows checked and stored together; in `valid_rows` mode, rows per transaction.
 pub const BATCH: usize = 1_000;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, utoipa::ToSchema, clap::ValueEnum)]
@@ -77,39 +77,6 @@ pub enum ImportError {
     Unsupported(&'static str),
 }
 
-/// The program and library an import writes to, checked for the actor.
-pub struct Target {
-    pub program: ProgramRow,
-    pub library: LibraryRow,
-}
-
-/// Finds the program and library and checks that `actor` may propose there and that the library
-/// is a member.
-pub fn target(
-    conn: &mut DbConnection,
-    actor: &Actor,
-    program_id: Uuid,
-    library_id: Uuid,
-) -> Result<Target, DbError> {
-    let program = programs::find(conn, program_id)?;
-    let library = libraries::find(conn, library_id)?;
-    workflow::may_propose(actor, program_id, library_id).map_err(|refusal| match refusal {
-        Refusal::Forbidden(why) => DbError::Forbidden(why),
-        _ => DbError::Forbidden("you may not import into this program and library".into()),
-    })?;
-    if !commitments::is_member(conn, &program.id, &library.id)? {
-        return Err(ValidationErrors::one(
-            "library_id",
-            format!(
-                "{} is not a member of {}",
-                library.oclc_symbol, program.code
-            ),
-        )
-        .into());
-    }
-    Ok(Target { program, library })
-}
-
 /// Opens `input` as `format`: a stream of rows.
 pub fn rows(
     input: Box<dyn Read + Send>,
@@ -130,21 +97,14 @@ pub fn rows(
     })
 }
 
-/// What became of one row.
-enum Outcome {
-    /// Stored; its audit event is still to be appended.
-    Imported(NewEvent),
-    Duplicate,
-    Rejected(Vec<FieldError>),
-}
-
-/// Checks a row against the target and stores it as a proposal, unless it duplicates a live commitment.
-fn import_row(
-    conn: &mut DbConnection,
-    actor: &Actor,
+/// Checks one row against the target: the commitment to propose, or what is wrong with it.
+/// `known` holds the registry's titles for the rows of the batch whose format carries none.
+fn check_row(
     target: &Target,
     row: ImportedRow,
-) -> Result<Outcome, DbError> {
+    known: &HashMap<i64, TitleRow>,
+    today: NaiveDate,
+) -> Result<NewCommitment, Vec<FieldError>> {
     let mut errors = row.errors;
     let claims = [
         (
@@ -183,10 +143,16 @@ fn import_row(
     }
     let mut input = row.input;
     if input.title.is_none() && row.title_optional {
-        input.title = Some(title_for(conn, input.oclc_number.as_deref())?);
+        input.title = Some(match oclc_of(input.oclc_number.as_deref()) {
+            None => String::from("[title not given]"),
+            Some(number) => match known.get(&number.value()) {
+                Some(title) => title.title.clone(),
+                None => format!("[title not given: OCLC {number}]"),
+            },
+        });
     }
-    input.program_id = Some(super_id(&target.program.id)?);
-    input.library_id = Some(super_id(&target.library.id)?);
+    input.program_id = Some(target.program_id());
+    input.library_id = Some(target.library_id());
     // Fields the reader already found wrong are not checked twice.
     for error in &errors {
         match error.field.as_str() {
@@ -195,68 +161,76 @@ fn import_row(
             _ => {}
         }
     }
-    let parsed = NewCommitment::parse(input, Utc::now().date_naive());
-    if let Err(invalid) = &parsed {
-        errors.extend(invalid.0.iter().cloned());
+    match NewCommitment::parse(input, today) {
+        Ok(new) if errors.is_empty() => Ok(new),
+        Ok(_) => Err(errors),
+        Err(invalid) => {
+            errors.extend(invalid.0);
+            Err(errors)
+        }
     }
-    let new = match parsed {
-        Ok(new) if errors.is_empty() => new,
-        _ => return Ok(Outcome::Rejected(errors)),
+}
+
+fn oclc_of(value: Option<&str>) -> Option<OclcNumber> {
+    value.and_then(|v| OclcNumber::parse(v).ok())
+}
+
+/// Checks a batch of rows and stores the good ones as proposals; the audit events of those stored.
+fn import_batch(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    target: &Target,
+    batch: Vec<ImportedRow>,
+    report: &mut ImportReport,
+) -> Result<Vec<NewEvent>, DbError> {
+    let untitled: Vec<i64> = batch
+        .iter()
+        .filter(|row| row.input.title.is_none() && row.title_optional)
+        .filter_map(|row| oclc_of(row.input.oclc_number.as_deref()))
+        .map(OclcNumber::value)
+        .collect();
+    let known = bulk::titles_by_oclc(conn, &untitled)?;
+    let today = Utc::now().date_naive();
+    let mut errors = Vec::new();
+    let mut reject = |report: &mut ImportReport, line: u64, fields: Vec<FieldError>| {
+        report.rejected += 1;
+        errors.extend(fields.into_iter().map(|e| RowError {
+            line,
+            field: e.field,
+            message: e.message,
+        }));
     };
-    if let Some(title) = titles::find_by_oclc(conn, new.title.oclc_number)? {
-        if live_duplicate(
-            conn,
-            &target.program.id,
-            &target.library.id,
-            &title.id,
-            new.materials_specified.as_deref(),
-        )?
-        .is_some()
-        {
-            return Ok(Outcome::Duplicate);
+    let mut lines = Vec::with_capacity(batch.len());
+    let mut checked = Vec::with_capacity(batch.len());
+    for row in batch {
+        report.rows += 1;
+        let line = row.line;
+        match check_row(target, row, &known, today) {
+            Ok(new) => {
+                lines.push(line);
+                checked.push(new);
+            }
+            Err(fields) => reject(report, line, fields),
         }
     }
-    match commitments::propose_deferred(conn, actor, new) {
-        Ok((_, event)) => Ok(Outcome::Imported(event)),
-        Err(DbError::Invalid(invalid)) => Ok(Outcome::Rejected(invalid.0)),
-        Err(other) => Err(other),
-    }
-}
-
-/// The title of a row whose format carries none: the registry's, or a placeholder.
-fn title_for(conn: &mut DbConnection, oclc: Option<&str>) -> Result<String, DbError> {
-    let Some(number) = oclc.and_then(|o| crate::domain::identifiers::OclcNumber::parse(o).ok())
-    else {
-        return Ok(String::from("[title not given]"));
-    };
-    Ok(match titles::find_by_oclc(conn, number)? {
-        Some(title) => title.title,
-        None => format!("[title not given: OCLC {number}]"),
-    })
-}
-
-fn super_id(id: &str) -> Result<Uuid, DbError> {
-    Uuid::parse_str(id).map_err(|e| DbError::Corrupt(e.to_string()))
-}
-
-fn record(report: &mut ImportReport, line: u64, outcome: Outcome) -> Option<NewEvent> {
-    report.rows += 1;
-    match outcome {
-        Outcome::Imported(event) => {
-            report.imported += 1;
-            return Some(event);
-        }
-        Outcome::Duplicate => report.skipped_duplicates += 1,
-        Outcome::Rejected(errors) => {
-            report.rejected += 1;
-            report.errors.extend(errors.into_iter().map(|e| RowError {
-                line,
-                field: e.field,
-                message: e.message,
-            }));
+    let mut events = Vec::new();
+    for (line, outcome) in lines
+        .into_iter()
+        .zip(bulk::propose_many(conn, actor, target, checked)?)
+    {
+        match outcome {
+            Proposed::Stored(event) => {
+                report.imported += 1;
+                events.push(event);
+            }
+            Proposed::Duplicate => report.skipped_duplicates += 1,
+            Proposed::Rejected(fields) => reject(report, line, fields),
         }
     }
-    None
+    // Rows the database refused come after the others: the report lists them in file order.
+    errors.sort_by_key(|e| e.line);
+    report.errors.extend(errors);
+    Ok(events)
 }
 
 /// Imports `rows` into `target` as proposals by `actor`; `progress` hears the rows read so far.
@@ -270,18 +244,17 @@ pub fn run(
 ) -> Result<ImportReport, ImportError> {
     let mut report = ImportReport::default();
     let audit_actor = AuditActor::from(actor);
+    let mut rows = rows.peekable();
+    let mut next_batch = move || {
+        rows.peek()
+            .is_some()
+            .then(|| rows.by_ref().take(BATCH).collect::<Vec<ImportedRow>>())
+    };
     match mode {
         ImportMode::ValidRows => {
-            let mut rows = rows.peekable();
-            while rows.peek().is_some() {
-                let batch: Vec<ImportedRow> = rows.by_ref().take(BATCH).collect();
+            while let Some(batch) = next_batch() {
                 db.write_blocking(|conn| {
-                    let mut events = Vec::new();
-                    for row in batch {
-                        let line = row.line;
-                        let outcome = import_row(conn, actor, target, row)?;
-                        events.extend(record(&mut report, line, outcome));
-                    }
+                    let events = import_batch(conn, actor, target, batch, &mut report)?;
                     audit::append(conn, &audit_actor, events)?;
                     Ok(())
                 })?;
@@ -290,20 +263,11 @@ pub fn run(
         }
         ImportMode::AllOrNothing | ImportMode::Validate => {
             let result = db.write_blocking(|conn| {
-                let mut events = Vec::new();
-                for row in rows {
-                    let line = row.line;
-                    let outcome = import_row(conn, actor, target, row)?;
-                    events.extend(record(&mut report, line, outcome));
-                    if events.len() >= BATCH {
-                        audit::append(conn, &audit_actor, std::mem::take(&mut events))?;
-                    }
-                    if report.rows % 1_000 == 0 {
-                        progress(report.rows);
-                    }
+                while let Some(batch) = next_batch() {
+                    let events = import_batch(conn, actor, target, batch, &mut report)?;
+                    audit::append(conn, &audit_actor, events)?;
+                    progress(report.rows);
                 }
-                audit::append(conn, &audit_actor, events)?;
-                progress(report.rows);
                 if mode == ImportMode::Validate || report.rejected > 0 {
                     Err(DbError::RolledBack)
                 } else {

@@ -9,6 +9,7 @@ use crate::world::{id, World};
 
 crate::on_both_backends!(
     library_imports_its_csv_and_a_second_import_only_skips_duplicates,
+    a_row_repeated_in_the_file_is_a_duplicate_and_later_rows_fill_a_titles_blanks,
     validate_and_all_or_nothing_write_nothing_when_a_row_is_bad,
     valid_rows_imports_the_good_rows_and_reports_the_bad_ones,
     sample_error_file_is_reported_line_by_line,
@@ -143,6 +144,48 @@ async fn library_imports_its_csv_and_a_second_import_only_skips_duplicates(app: 
         json!({"rows": 3, "imported": 0, "skipped_duplicates": 3, "rejected": 0, "errors": []})
     );
     assert_eq!(count(&w, "").await, 3);
+}
+
+async fn a_row_repeated_in_the_file_is_a_duplicate_and_later_rows_fill_a_titles_blanks(
+    app: TestApp,
+) {
+    let w = World::new(app).await;
+    // A title the registry already has, without an author.
+    w.propose(&w.cm_eym, &w.east, &w.eym, 888, json!({"title": "Walden"}))
+        .await;
+    let file = csv(&[
+        "777,Annual report,,,serial,v.1-10,,,2020-01-01,2035-12-31,a1",
+        "777,Annual report,Smithsonian Institution,,serial,v.11-20,,,2020-01-01,2035-12-31,a2",
+        "777,Annual report,,,serial,v.1-10,,,2020-01-01,2035-12-31,a3",
+        "888,Walden,\"Thoreau, Henry David\",,monograph,v.2,,,2020-01-01,2035-12-31,w2",
+    ]);
+    let (status, report) = upload(&w, &w.cm_eym, &w.east, &w.eym, "all_or_nothing", file).await;
+    assert_eq!(status, StatusCode::OK, "{report}");
+    assert_eq!(
+        report,
+        json!({"rows": 4, "imported": 3, "skipped_duplicates": 1, "rejected": 0, "errors": []})
+    );
+    let (_, serial) = w
+        .app
+        .get("/api/v1/commitments?oclc_number=777", &w.admin)
+        .await;
+    let items = serial["items"].as_array().unwrap();
+    assert_eq!(items.len(), 2, "one commitment per run of volumes");
+    assert!(
+        items
+            .iter()
+            .all(|c| c["author"] == "Smithsonian Institution"
+                && c["title_id"] == items[0]["title_id"])
+    );
+    let (_, walden) = w
+        .app
+        .get("/api/v1/commitments?oclc_number=888", &w.admin)
+        .await;
+    let items = walden["items"].as_array().unwrap();
+    assert_eq!(items.len(), 2);
+    assert!(items
+        .iter()
+        .all(|c| c["author"] == "Thoreau, Henry David" && c["title"] == "Walden"));
 }
 
 async fn validate_and_all_or_nothing_write_nothing_when_a_row_is_bad(app: TestApp) {

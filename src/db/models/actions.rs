@@ -168,16 +168,7 @@ fn prepare_successor(
     let row = &record.commitment;
     let library = super::libraries::find(conn, to)
         .map_err(|_| ValidationErrors::one("to_library_id", format!("no library has id {to}")))?;
-    if !commitments::is_member(conn, &row.program_id, &library.id)? {
-        return Err(ValidationErrors::one(
-            "to_library_id",
-            format!(
-                "{} is not a member of {}",
-                library.oclc_symbol, record.program.code
-            ),
-        )
-        .into());
-    }
+    commitments::require_member(conn, &record.program, &library, "to_library_id")?;
     if live_duplicate(
         conn,
         &row.program_id,

@@ -364,11 +364,7 @@ pub fn live_duplicate(
 }
 
 /// Whether `library_id` is a member of `program_id`.
-pub fn is_member(
-    conn: &mut DbConnection,
-    program_id: &str,
-    library_id: &str,
-) -> Result<bool, DbError> {
+fn is_member(conn: &mut DbConnection, program_id: &str, library_id: &str) -> Result<bool, DbError> {
     let count: i64 = program_members::table
         .filter(program_members::program_id.eq(program_id))
         .filter(program_members::library_id.eq(library_id))
@@ -377,25 +373,32 @@ pub fn is_member(
     Ok(count > 0)
 }
 
+/// Refuses (422 on `field`) a library that is not a member of the program.
+pub fn require_member(
+    conn: &mut DbConnection,
+    program: &ProgramRow,
+    library: &LibraryRow,
+    field: &str,
+) -> Result<(), DbError> {
+    if is_member(conn, &program.id, &library.id)? {
+        return Ok(());
+    }
+    Err(ValidationErrors::one(
+        field,
+        format!(
+            "{} is not a member of {}",
+            library.oclc_symbol, program.code
+        ),
+    )
+    .into())
+}
+
 /// Stores a proposal by `actor`: a library's own (collection manager) or an allocation (coordinator, admin).
 pub fn propose(
     conn: &mut DbConnection,
     actor: &Actor,
     new: NewCommitment,
 ) -> Result<CommitmentRecord, DbError> {
-    let (record, event) = propose_deferred(conn, actor, new)?;
-    audit::append(conn, &AuditActor::from(actor), vec![event])?;
-    Ok(record)
-}
-
-/// Like [`propose`], but hands back the audit event for the caller to append, in the same
-/// transaction, together with others: bulk imports append one batch of events per thousand rows
-/// instead of touching the chain head for every row.
-pub fn propose_deferred(
-    conn: &mut DbConnection,
-    actor: &Actor,
-    new: NewCommitment,
-) -> Result<(CommitmentRecord, NewEvent), DbError> {
     workflow::may_propose(actor, new.program_id, new.library_id).map_err(
         |refusal| match refusal {
             Refusal::Forbidden(why) => DbError::Forbidden(why),
@@ -422,16 +425,7 @@ pub fn propose_deferred(
     }
     errors.into_result()?;
     let (program, library) = (program.expect("checked"), library.expect("checked"));
-    if !is_member(conn, &program.id, &library.id)? {
-        return Err(ValidationErrors::one(
-            "library_id",
-            format!(
-                "{} is not a member of {}",
-                library.oclc_symbol, program.code
-            ),
-        )
-        .into());
-    }
+    require_member(conn, &program, &library, "library_id")?;
     let retention_end = new.resolve_end(program.default_retention_end)?;
     let title = titles::find_or_create(conn, &new.title)?;
     if let Some(existing) = live_duplicate(
@@ -457,9 +451,33 @@ pub fn propose_deferred(
         )
         .into());
     }
+    let (row, event) = proposal(actor, &program, &library, &title, new, retention_end);
+    diesel::insert_into(commitments::table)
+        .values(&row)
+        .execute(conn)?;
+    audit::append(conn, &AuditActor::from(actor), vec![event])?;
+    Ok(CommitmentRecord {
+        commitment: row,
+        program,
+        library,
+        title,
+    })
+}
+
+/// The row and audit event of a new proposal by `actor`, not yet stored: [`propose`] stores one,
+/// bulk imports store a thousand in one statement and append their events together.
+pub(super) fn proposal(
+    actor: &Actor,
+    program: &ProgramRow,
+    library: &LibraryRow,
+    title: &TitleRow,
+    new: NewCommitment,
+    retention_end: RetentionEnd,
+) -> (CommitmentRow, NewEvent) {
     let at = now();
+    let id = Uuid::now_v7();
     let row = CommitmentRow {
-        id: Uuid::now_v7().to_string(),
+        id: id.to_string(),
         program_id: program.id.clone(),
         library_id: library.id.clone(),
         title_id: title.id.clone(),
@@ -488,10 +506,6 @@ pub fn propose_deferred(
         created_at: at,
         updated_at: at,
     };
-    diesel::insert_into(commitments::table)
-        .values(&row)
-        .execute(conn)?;
-    let id = super::parse_id(&row.id)?;
     let event = NewEvent {
         action: "propose",
         subject_type: "commitment",
@@ -510,13 +524,5 @@ pub fn propose_deferred(
             "retention_end": retention_end.to_string(),
         }),
     };
-    Ok((
-        CommitmentRecord {
-            commitment: row,
-            program,
-            library,
-            title,
-        },
-        event,
-    ))
+    (row, event)
 }

@@ -1,6 +1,7 @@
 //! One module per table group: the stored row, the insert, and the queries that use them.
 
 pub mod actions;
+pub mod bulk;
 pub mod commitments;
 pub mod expiry;
 pub mod libraries;

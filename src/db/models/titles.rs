@@ -39,11 +39,23 @@ pub fn find_by_oclc(
 /// The title with this OCLC number; created from `facts` when new. An existing title keeps its
 /// bibliographic description: a later proposal only fills fields that were empty.
 pub fn find_or_create(conn: &mut DbConnection, facts: &TitleFacts) -> Result<TitleRow, DbError> {
-    if let Some(existing) = find_by_oclc(conn, facts.oclc_number)? {
-        return fill_blanks(conn, existing, facts);
+    if let Some(mut existing) = find_by_oclc(conn, facts.oclc_number)? {
+        if fill_blanks(&mut existing, facts) {
+            store_blanks(conn, &existing)?;
+        }
+        return Ok(existing);
     }
+    let row = new_row(facts);
+    diesel::insert_into(titles::table)
+        .values(&row)
+        .execute(conn)?;
+    Ok(row)
+}
+
+/// A new title described by `facts`, not yet stored.
+pub fn new_row(facts: &TitleFacts) -> TitleRow {
     let at = now();
-    let row = TitleRow {
+    TitleRow {
         id: Uuid::now_v7().to_string(),
         oclc_number: facts.oclc_number.value(),
         isbn: facts.isbn.as_ref().map(|i| i.as_str().to_owned()),
@@ -55,18 +67,11 @@ pub fn find_or_create(conn: &mut DbConnection, facts: &TitleFacts) -> Result<Tit
         format: facts.format.as_str().to_owned(),
         created_at: at,
         updated_at: at,
-    };
-    diesel::insert_into(titles::table)
-        .values(&row)
-        .execute(conn)?;
-    Ok(row)
+    }
 }
 
-fn fill_blanks(
-    conn: &mut DbConnection,
-    mut title: TitleRow,
-    facts: &TitleFacts,
-) -> Result<TitleRow, DbError> {
+/// Fills the fields of `title` that are empty and that `facts` knows; whether any was.
+pub fn fill_blanks(title: &mut TitleRow, facts: &TitleFacts) -> bool {
     let mut changed = false;
     let mut fill = |slot: &mut Option<String>, value: Option<String>| {
         if slot.is_none() && value.is_some() {
@@ -90,16 +95,21 @@ fn fill_blanks(
     }
     if changed {
         title.updated_at = now();
-        diesel::update(titles::table.find(&title.id))
-            .set((
-                titles::isbn.eq(&title.isbn),
-                titles::issn.eq(&title.issn),
-                titles::author.eq(&title.author),
-                titles::publisher.eq(&title.publisher),
-                titles::pub_year.eq(title.pub_year),
-                titles::updated_at.eq(title.updated_at),
-            ))
-            .execute(conn)?;
     }
-    Ok(title)
+    changed
+}
+
+/// Stores the description fields of a title that [`fill_blanks`] filled.
+pub fn store_blanks(conn: &mut DbConnection, title: &TitleRow) -> Result<(), DbError> {
+    diesel::update(titles::table.find(&title.id))
+        .set((
+            titles::isbn.eq(&title.isbn),
+            titles::issn.eq(&title.issn),
+            titles::author.eq(&title.author),
+            titles::publisher.eq(&title.publisher),
+            titles::pub_year.eq(title.pub_year),
+            titles::updated_at.eq(title.updated_at),
+        ))
+        .execute(conn)?;
+    Ok(())
 }

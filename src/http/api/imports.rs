@@ -70,7 +70,7 @@ pub async fn import(
     let checked = actor.clone();
     let target = state
         .db
-        .read(move |conn| imports::target(conn, &checked, program_id, library_id))
+        .read(move |conn| imports::Target::check(conn, &checked, program_id, library_id))
         .await?;
 
     let is_multipart = request

@@ -1,0 +1,189 @@
+//! Proposals by the thousand, for bulk imports.
+//!
+//! Storing rows one at a time costs several round trips each (program, library, membership,
+//! title, duplicate, two inserts), which on a networked PostgreSQL bounds an import at a few
+//! hundred rows a second. Here the program, library and membership are checked once per import
+//! ([`Target`]), titles and live duplicates are read for a whole batch with `IN` lists, and new
+//! titles and commitments go in with one multi-row `INSERT` each. The rules are those of
+//! [`super::commitments::propose`]; the audit events are handed back for the caller to append.
+
+use std::collections::{HashMap, HashSet};
+
+use diesel::prelude::*;
+use uuid::Uuid;
+
+use super::commitments::{self, CommitmentRow};
+use super::libraries::{self, LibraryRow};
+use super::programs::{self, ProgramRow};
+use super::titles::{self, TitleRow};
+use crate::db::audit::NewEvent;
+use crate::db::schema::{commitments as commitments_table, titles as titles_table};
+use crate::db::{DbConnection, DbError};
+use crate::domain::commitment::{NewCommitment, Status};
+use crate::domain::workflow::{self, Refusal};
+use crate::domain::{Actor, FieldError};
+
+/// The program and library an import writes to, checked for the actor: only [`Target::check`]
+/// makes one.
+pub struct Target {
+    pub program: ProgramRow,
+    pub library: LibraryRow,
+    program_id: Uuid,
+    library_id: Uuid,
+}
+
+impl Target {
+    /// Finds the program and library and checks that `actor` may propose there and that the
+    /// library is a member.
+    pub fn check(
+        conn: &mut DbConnection,
+        actor: &Actor,
+        program_id: Uuid,
+        library_id: Uuid,
+    ) -> Result<Target, DbError> {
+        let program = programs::find(conn, program_id)?;
+        let library = libraries::find(conn, library_id)?;
+        workflow::may_propose(actor, program_id, library_id).map_err(|refusal| match refusal {
+            Refusal::Forbidden(why) => DbError::Forbidden(why),
+            _ => DbError::Forbidden("you may not import into this program and library".into()),
+        })?;
+        commitments::require_member(conn, &program, &library, "library_id")?;
+        Ok(Target {
+            program,
+            library,
+            program_id,
+            library_id,
+        })
+    }
+
+    pub fn program_id(&self) -> Uuid {
+        self.program_id
+    }
+
+    pub fn library_id(&self) -> Uuid {
+        self.library_id
+    }
+}
+
+/// What became of one proposal of a batch.
+pub enum Proposed {
+    /// Stored; its audit event is still to be appended.
+    Stored(NewEvent),
+    /// A live commitment (stored before, or earlier in this batch) already holds it.
+    Duplicate,
+    Rejected(Vec<FieldError>),
+}
+
+/// The titles with these OCLC numbers, by number.
+pub fn titles_by_oclc(
+    conn: &mut DbConnection,
+    numbers: &[i64],
+) -> Result<HashMap<i64, TitleRow>, DbError> {
+    if numbers.is_empty() {
+        return Ok(HashMap::new());
+    }
+    Ok(titles_table::table
+        .filter(titles_table::oclc_number.eq_any(numbers))
+        .select(TitleRow::as_select())
+        .load::<TitleRow>(conn)?
+        .into_iter()
+        .map(|title| (title.oclc_number, title))
+        .collect())
+}
+
+/// The (title, run of volumes) pairs of `target` that live commitments hold, among `title_ids`.
+///
+/// Only `title_id` is asked of the database, so that the one index on it is used: SQLite, without
+/// statistics, would rather walk the program's index for `program_id = ?` (every commitment of the
+/// program, for every batch) than look up a thousand titles. A title has few commitments; the
+/// program, library and status are checked here.
+fn live_holdings(
+    conn: &mut DbConnection,
+    target: &Target,
+    title_ids: Vec<String>,
+) -> Result<HashSet<(String, Option<String>)>, DbError> {
+    if title_ids.is_empty() {
+        return Ok(HashSet::new());
+    }
+    let rows: Vec<(String, String, String, Option<String>, String)> = commitments_table::table
+        .filter(commitments_table::title_id.eq_any(title_ids))
+        .select((
+            commitments_table::program_id,
+            commitments_table::library_id,
+            commitments_table::title_id,
+            commitments_table::materials_specified,
+            commitments_table::status,
+        ))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .filter(|(program, library, _, _, status)| {
+            *program == target.program.id
+                && *library == target.library.id
+                && Status::parse(status).is_ok_and(Status::is_live)
+        })
+        .map(|(_, _, title, materials, _)| (title, materials))
+        .collect())
+}
+
+/// Stores `batch` (at most a thousand) as proposals by `actor` in `target`, one outcome per
+/// proposal in order. Run it inside the import's transaction.
+pub fn propose_many(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    target: &Target,
+    batch: Vec<NewCommitment>,
+) -> Result<Vec<Proposed>, DbError> {
+    let numbers: Vec<i64> = batch.iter().map(|n| n.title.oclc_number.value()).collect();
+    let mut known = titles_by_oclc(conn, &numbers)?;
+    let mut held = live_holdings(conn, target, known.values().map(|t| t.id.clone()).collect())?;
+    let mut created: HashSet<i64> = HashSet::new();
+    let mut stored: Vec<CommitmentRow> = Vec::new();
+    let mut outcomes = Vec::with_capacity(batch.len());
+    for new in batch {
+        let number = new.title.oclc_number.value();
+        if let Some(title) = known.get(&number) {
+            if held.contains(&(title.id.clone(), new.materials_specified.clone())) {
+                outcomes.push(Proposed::Duplicate);
+                continue;
+            }
+        }
+        let retention_end = match new.resolve_end(target.program.default_retention_end) {
+            Ok(end) => end,
+            Err(invalid) => {
+                outcomes.push(Proposed::Rejected(invalid.0));
+                continue;
+            }
+        };
+        let title = known.entry(number).or_insert_with(|| {
+            created.insert(number);
+            titles::new_row(&new.title)
+        });
+        held.insert((title.id.clone(), new.materials_specified.clone()));
+        // A title created in this batch is stored below with its blanks already filled.
+        if titles::fill_blanks(title, &new.title) && !created.contains(&number) {
+            titles::store_blanks(conn, title)?;
+        }
+        let (row, event) = commitments::proposal(
+            actor,
+            &target.program,
+            &target.library,
+            title,
+            new,
+            retention_end,
+        );
+        stored.push(row);
+        outcomes.push(Proposed::Stored(event));
+    }
+    if !created.is_empty() {
+        let new_titles: Vec<TitleRow> = created
+            .iter()
+            .filter_map(|n| known.get(n).cloned())
+            .collect();
+        crate::insert_batch!(conn, titles_table::table, &new_titles);
+    }
+    if !stored.is_empty() {
+        crate::insert_batch!(conn, commitments_table::table, &stored);
+    }
+    Ok(outcomes)
+}
