@@ -15,6 +15,7 @@ crate::on_both_backends!(
     oclc_csv_leaves_out_permanent_commitments_and_counts_them,
     marc_export_groups_by_title_and_reads_cleanly_in_yaz,
     events_export_lists_the_trail_of_the_callers_programs,
+    grouped_exports_across_batches_keep_each_title_whole_and_every_filter,
 );
 
 async fn download(
@@ -281,4 +282,109 @@ async fn events_export_lists_the_trail_of_the_callers_programs(app: TestApp) {
         1,
         "only the header"
     );
+}
+
+/// Imports `rows` (registry CSV lines) for `library` in `program`, as `token`.
+async fn import(w: &World, token: &str, program: &Value, library: &Value, rows: Vec<String>) {
+    let body = format!(
+        "oclc_number,title,format,materials_specified,retention_end\n{}\n",
+        rows.join("\n")
+    );
+    let response = w
+        .app
+        .client
+        .post(format!(
+            "{}/api/v1/imports?program_id={}&library_id={}&format=csv",
+            w.app.address,
+            program["id"].as_str().unwrap(),
+            library["id"].as_str().unwrap()
+        ))
+        .bearer_auth(token)
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+}
+
+async fn grouped_exports_across_batches_keep_each_title_whole_and_every_filter(app: TestApp) {
+    let w = World::new(app).await;
+    // 1,200 titles for EYM in EAST, every third a serial in two runs: 1,600 commitments, more
+    // than one export batch, with titles whose commitments sit on both sides of a batch end.
+    let eym_rows: Vec<String> = (0..1200)
+        .flat_map(|i| {
+            let oclc = 50_000 + i;
+            if i % 3 == 0 {
+                vec![
+                    format!("{oclc},Serial {i},serial,v.1-10,2040-06-30"),
+                    format!("{oclc},Serial {i},serial,v.11-20,permanent"),
+                ]
+            } else {
+                vec![format!("{oclc},Book {i},monograph,,2040-06-30")]
+            }
+        })
+        .collect();
+    import(&w, &w.cm_eym, &w.east, &w.eym, eym_rows).await;
+    let amh_rows: Vec<String> = (0..300)
+        .map(|i| format!("{},Book,monograph,,2040-06-30", 50_000 + i * 4))
+        .collect();
+    import(&w, &w.cm_amh, &w.east, &w.amh, amh_rows).await;
+    let dkc_rows: Vec<String> = (0..200)
+        .map(|i| format!("{},Book,monograph,,2040-06-30", 50_000 + i))
+        .collect();
+    import(&w, &w.cm_dkc, &w.west, &w.dkc, dkc_rows).await;
+    let (_, list) = w
+        .app
+        .get(
+            &format!(
+                "/api/v1/commitments?oclc_number=50001&library_id={}",
+                w.eym["id"].as_str().unwrap()
+            ),
+            &w.admin,
+        )
+        .await;
+    w.ok(&w.coord_east, &list["items"][0], "accept", json!({}))
+        .await;
+
+    // The auditor of EAST: EYM's 1,600 (one accepted since) and AMH's 300 on 300 of the same titles.
+    assert_eq!(marcxml(&w, "").await, (1200, 1900, 0));
+    assert_eq!(
+        marcxml(&w, "&status=proposed").await,
+        (1199, 1899, 0),
+        "the accepted commitment, alone on its title, is left out"
+    );
+    let amh = format!("&library_id={}", w.amh["id"].as_str().unwrap());
+    let (status, _, bytes) = download(
+        &w,
+        &w.auditor_east,
+        &format!("/api/v1/exports/commitments?format=marc{amh}"),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    let records = bytes.iter().filter(|&&b| b == 0x1d).count();
+    assert_eq!(records, 300, "AMH's titles only");
+}
+
+/// The auditor of EAST's MARCXML export with `query`: (records, 583 fields, WEST 583s).
+async fn marcxml(w: &World, query: &str) -> (usize, usize, usize) {
+    let (status, _, bytes) = download(
+        w,
+        &w.auditor_east,
+        &format!("/api/v1/exports/commitments?format=marcxml{query}"),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    let text = String::from_utf8(bytes).unwrap();
+    let numbers: Vec<&str> = text
+        .split("<subfield code=\"a\">(OCoLC)")
+        .skip(1)
+        .map(|rest| rest.split('<').next().unwrap())
+        .collect();
+    let unique: std::collections::HashSet<&&str> = numbers.iter().collect();
+    assert_eq!(unique.len(), numbers.len(), "one record per title");
+    (
+        text.matches("<record").count(),
+        text.matches("tag=\"583\"").count(),
+        text.matches("<subfield code=\"f\">WEST<").count(),
+    )
 }

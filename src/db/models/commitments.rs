@@ -153,21 +153,54 @@ pub fn find_visible(
 }
 
 /// Narrows a boxed joined query to what `$filter` (a [`CommitmentFilter`]) asks for.
+///
+/// With `walk_titles`, a query read in (title, id) order keeps SQLite on the title index: without
+/// statistics SQLite takes `program_id = ?` (or library, status, updated_at) to match a handful of
+/// rows, reads the program's index and sorts all of it for every batch of an export, which grows
+/// with the square of the export. The unary `+` (a no-op on the value) hides those columns from
+/// its index choice; the filters still apply. PostgreSQL chooses by its statistics.
 macro_rules! apply_filter {
     ($query:ident, $filter:expr, $backend:expr) => {
+        apply_filter!($query, $filter, $backend, false)
+    };
+    ($query:ident, $filter:expr, $backend:expr, $walk_titles:expr) => {
         let filter: &CommitmentFilter = $filter;
+        let unindexed = $walk_titles && $backend == Backend::Sqlite;
         if let Some(programs) = &filter.visible_programs {
             let ids: Vec<String> = programs.iter().map(Uuid::to_string).collect();
-            $query = $query.filter(commitments::program_id.eq_any(ids));
+            if unindexed {
+                // Typed UUIDs: only hex digits and dashes reach the SQL text.
+                let list: Vec<String> = ids.iter().map(|id| format!("'{id}'")).collect();
+                $query = $query.filter(diesel::dsl::sql::<Bool>(&format!(
+                    "+commitments.program_id IN ({})",
+                    if list.is_empty() {
+                        "NULL".to_owned()
+                    } else {
+                        list.join(",")
+                    }
+                )));
+            } else {
+                $query = $query.filter(commitments::program_id.eq_any(ids));
+            }
         }
-        if let Some(program) = filter.program_id {
-            $query = $query.filter(commitments::program_id.eq(program.to_string()));
-        }
-        if let Some(library) = filter.library_id {
-            $query = $query.filter(commitments::library_id.eq(library.to_string()));
-        }
-        if let Some(status) = filter.status {
-            $query = $query.filter(commitments::status.eq(status.as_str()));
+        for (column, value) in [
+            ("program_id", filter.program_id.map(|p| p.to_string())),
+            ("library_id", filter.library_id.map(|l| l.to_string())),
+            ("status", filter.status.map(|s| s.as_str().to_owned())),
+        ] {
+            let Some(value) = value else { continue };
+            if unindexed {
+                $query = $query.filter(
+                    diesel::dsl::sql::<Bool>(&format!("+commitments.{column} = "))
+                        .bind::<Text, _>(value),
+                );
+            } else {
+                $query = match column {
+                    "program_id" => $query.filter(commitments::program_id.eq(value)),
+                    "library_id" => $query.filter(commitments::library_id.eq(value)),
+                    _ => $query.filter(commitments::status.eq(value)),
+                };
+            }
         }
         if let Some(oclc) = filter.oclc_number {
             $query = $query.filter(titles_table::oclc_number.eq(oclc.value()));
@@ -176,7 +209,14 @@ macro_rules! apply_filter {
             $query = $query.filter(commitments::retention_end.lt(before));
         }
         if let Some(since) = filter.updated_since {
-            $query = $query.filter(commitments::updated_at.ge(since));
+            if unindexed {
+                $query = $query.filter(
+                    diesel::dsl::sql::<Bool>("+commitments.updated_at >= ")
+                        .bind::<diesel::sql_types::Timestamp, _>(since),
+                );
+            } else {
+                $query = $query.filter(commitments::updated_at.ge(since));
+            }
         }
         if let Some((head, words)) = filter
             .q
@@ -236,6 +276,11 @@ pub fn by_title(
         .limit(limit)
         .into_boxed();
     if let Some((title, id)) = after {
+        // The `>=` bounds let the planner start both index scans at the key (PostgreSQL would
+        // otherwise read every earlier row for each batch); the OR then drops the key's own rows.
+        query = query
+            .filter(commitments::title_id.ge(title.clone()))
+            .filter(titles_table::id.ge(title.clone()));
         query = query.filter(
             commitments::title_id
                 .gt(title.clone())
@@ -244,7 +289,7 @@ pub fn by_title(
                     .and(commitments::id.gt(id.clone()))),
         );
     }
-    apply_filter!(query, filter, backend);
+    apply_filter!(query, filter, backend, true);
     Ok(query
         .load::<Joined>(conn)?
         .into_iter()
