@@ -19,7 +19,7 @@ use crate::domain::commitment::Status;
 use crate::domain::identifiers::OclcNumber;
 use crate::domain::{Actor, Role};
 use crate::exports;
-use crate::formats::ExportFormat;
+use crate::formats::{oclc_csv, ExportFormat};
 use crate::imports::{self, ImportFormat, ImportMode};
 use crate::startup::{self, Application};
 use crate::{demo, progress};
@@ -351,12 +351,26 @@ fn export(database: &DatabaseUrl, args: ExportArgs) -> anyhow::Result<()> {
         bar.set_position(done)
     })?;
     out.flush()?;
+    drop(out);
     bar.finish_and_clear();
+    let files = if args.format == ExportFormat::OclcCsv {
+        oclc_csv::split(&args.output, oclc_csv::MAX_ROWS_PER_FILE)?
+    } else {
+        vec![args.output.clone()]
+    };
+    let names: Vec<String> = files.iter().map(|f| f.display().to_string()).collect();
     println!(
         "{} commitment(s) written to {}",
         summary.commitments - summary.omitted,
-        args.output.display()
+        names.join(", ")
     );
+    if files.len() > 1 {
+        println!(
+            "OCLC takes at most {} rows a file: upload each of the {} files",
+            oclc_csv::MAX_ROWS_PER_FILE,
+            files.len()
+        );
+    }
     if summary.omitted > 0 {
         eprintln!(
             "{} permanent commitment(s) left out: OCLC's CSV layout cannot carry $d permanent (use MARC)",

@@ -2,6 +2,8 @@
 //! ready to upload to WorldCat. The layout cannot carry `$d permanent`: such commitments are left
 //! out and counted.
 
+use std::path::{Path, PathBuf};
+
 use super::{compact_date, CommitmentWriter, FormatError};
 use crate::views::CommitmentView;
 
@@ -78,6 +80,63 @@ impl CommitmentWriter for Writer {
     }
 }
 
+/// Splits the OCLC CSV at `path` into files of at most `max_rows` rows, each with the header, as
+/// OCLC asks of large sets: `path` keeps the first rows, `NAME-2.csv`, `NAME-3.csv`… the rest.
+/// Returns the files, in order; a file that is small enough stays as it is.
+pub fn split(path: &Path, max_rows: u64) -> Result<Vec<PathBuf>, FormatError> {
+    let failed = |e: &dyn std::fmt::Display| FormatError::write(path.display().to_string(), e);
+    let open = || -> Result<csv::Reader<std::fs::File>, FormatError> {
+        csv::ReaderBuilder::new()
+            .has_headers(true)
+            .from_path(path)
+            .map_err(|e| failed(&e))
+    };
+    let mut count = 0u64;
+    let mut record = csv::ByteRecord::new();
+    let mut reader = open()?;
+    while reader
+        .read_byte_record(&mut record)
+        .map_err(|e| failed(&e))?
+    {
+        count += 1;
+    }
+    if count <= max_rows {
+        return Ok(vec![path.to_owned()]);
+    }
+    let parts = count.div_ceil(max_rows);
+    let stem = path.file_stem().unwrap_or_default().to_string_lossy();
+    let extension = path
+        .extension()
+        .map(|e| format!(".{}", e.to_string_lossy()))
+        .unwrap_or_default();
+    let first = path.with_file_name(format!("{stem}.part1{extension}"));
+    let mut files: Vec<PathBuf> = (1..=parts)
+        .map(|n| match n {
+            1 => first.clone(),
+            n => path.with_file_name(format!("{stem}-{n}{extension}")),
+        })
+        .collect();
+    let mut reader = open()?;
+    let header = reader.byte_headers().map_err(|e| failed(&e))?.clone();
+    let mut rows = reader.byte_records();
+    for file in &files {
+        let mut writer = csv::Writer::from_path(file).map_err(|e| failed(&e))?;
+        writer.write_byte_record(&header).map_err(|e| failed(&e))?;
+        for row in rows
+            .by_ref()
+            .take(usize::try_from(max_rows).unwrap_or(usize::MAX))
+        {
+            writer
+                .write_byte_record(&row.map_err(|e| failed(&e))?)
+                .map_err(|e| failed(&e))?;
+        }
+        writer.flush().map_err(|e| failed(&e))?;
+    }
+    std::fs::rename(&first, path).map_err(|e| failed(&e))?;
+    files[0] = path.to_owned();
+    Ok(files)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -97,5 +156,35 @@ mod tests {
             "12345,b1248007,37820166531078,AMH,,,committed to retain,20160630,20310630,,,Amherst College copy: EAST commitment,EAST,\n"
         );
         assert_eq!(writer.omitted(), 1);
+    }
+
+    #[test]
+    fn a_large_file_is_split_with_the_header_in_every_part() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("disclose.csv");
+        let note = "\"a note\nover two lines\"";
+        std::fs::write(
+            &path,
+            format!("OCLC_Number,PublicNote_583$z\n1,{note}\n2,\n3,\n4,\n5,\n"),
+        )
+        .unwrap();
+        let files = split(&path, 2).unwrap();
+        let names: Vec<_> = files
+            .iter()
+            .map(|f| f.file_name().unwrap().to_string_lossy().into_owned())
+            .collect();
+        assert_eq!(names, ["disclose.csv", "disclose-2.csv", "disclose-3.csv"]);
+        let read = |n: usize| std::fs::read_to_string(&files[n]).unwrap();
+        assert_eq!(
+            read(0),
+            format!("OCLC_Number,PublicNote_583$z\n1,{note}\n2,\n")
+        );
+        assert_eq!(read(1), "OCLC_Number,PublicNote_583$z\n3,\n4,\n");
+        assert_eq!(read(2), "OCLC_Number,PublicNote_583$z\n5,\n");
+        assert_eq!(
+            split(&files[2], 2).unwrap(),
+            [files[2].clone()],
+            "small enough"
+        );
     }
 }
