@@ -282,5 +282,12 @@ pub fn run(
             }
         }
     }
+    // Planner statistics lag behind a large import until the database refreshes them on its own;
+    // queries right after it (a filtered export) should not be planned for the empty tables.
+    if report.imported >= BATCH as u64 {
+        if let Err(error) = db.refresh_statistics() {
+            tracing::warn!(%error, "could not refresh the planner statistics after an import");
+        }
+    }
     Ok(report)
 }

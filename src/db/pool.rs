@@ -3,7 +3,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use diesel::Connection;
+use diesel::{Connection, RunQueryDsl};
 use parking_lot::Mutex;
 
 use super::connection::Manager;
@@ -54,6 +54,22 @@ impl Db {
     /// A connection for work on this thread (the CLI); async code uses [`Db::read`] and [`Db::write`].
     pub fn conn(&self) -> Result<PooledConnection, DbError> {
         Ok(self.pool.get()?)
+    }
+
+    /// Refreshes the query planner's statistics on the tables bulk imports fill. PostgreSQL plans
+    /// from them (an export filtered by library read right after a large import, before
+    /// autovacuum's ANALYZE, sorted the library's rows for every batch: 100,000 rows, 41 s instead
+    /// of 4 s); SQLite's `PRAGMA optimize` analyses the tables it judges stale.
+    pub fn refresh_statistics(&self) -> Result<(), DbError> {
+        let mut conn = self.conn()?;
+        let _writer = (self.backend == Backend::Sqlite).then(|| self.sqlite_writer.lock());
+        let statement = match self.backend {
+            Backend::Postgres => "ANALYZE titles, commitments, audit_events",
+            // 0x10002: analyse every table that needs it, not only those this connection used.
+            Backend::Sqlite => "PRAGMA optimize=0x10002",
+        };
+        diesel::sql_query(statement).execute(&mut *conn)?;
+        Ok(())
     }
 
     /// Applies pending migrations; returns the names of those applied.
