@@ -121,10 +121,6 @@ impl CommitmentWriter for Writer {
             .collect::<String>()
             .into_bytes())
     }
-
-    fn finish(&mut self) -> Result<Vec<u8>, FormatError> {
-        Ok(Vec::new())
-    }
 }
 
 #[cfg(test)]
@@ -169,155 +165,103 @@ mod tests {
 /// Reads the HathiTrust layout. It carries no title: the registry's title of the OCLC number is
 /// used, or a placeholder that a later proposal with a title does not replace.
 pub mod reader {
-    use std::collections::HashMap;
     use std::io::Read;
 
     use super::{policy_code, shelving_code};
     use crate::domain::commitment::{Condition, Policy, Shelving};
-    use crate::formats::rows::{normalise_header, present, ImportedRow};
+    use crate::formats::delimited::{self, Fields, Rows};
     use crate::formats::FormatError;
 
-    pub struct Rows<R: Read> {
-        records: csv::ByteRecordsIntoIter<R>,
-        columns: HashMap<String, usize>,
-        next_line: u64,
-    }
-
     pub fn open<R: Read>(input: R) -> Result<Rows<R>, FormatError> {
-        let mut reader = csv::ReaderBuilder::new()
-            .delimiter(b'\t')
-            .quoting(false)
-            .flexible(true)
-            .from_reader(input);
-        let header = reader
-            .byte_headers()
-            .map_err(|e| FormatError::Header(format!("the header row cannot be read: {e}")))?;
-        let columns: HashMap<String, usize> = header
-            .iter()
-            .enumerate()
-            .map(|(i, name)| (normalise_header(&String::from_utf8_lossy(name)), i))
-            .collect();
-        if !columns.contains_key("ocn") {
-            return Err(FormatError::Header(
-                "the header row lacks ocn: is this the HathiTrust shared print layout (tab-separated, with a header)?".into(),
-            ));
-        }
-        Ok(Rows {
-            records: reader.into_byte_records(),
-            columns,
-            next_line: 2,
-        })
+        delimited::open(
+            csv::ReaderBuilder::new()
+                .delimiter(b'\t')
+                .quoting(false)
+                .flexible(true),
+            input,
+            &["ocn"],
+            |_| {
+                "the header row lacks ocn: is this the HathiTrust shared print layout (tab-separated, with a header)?".into()
+            },
+            row,
+        )
     }
 
-    impl<R: Read> Rows<R> {
-        fn row(&self, record: &csv::ByteRecord, line: u64) -> ImportedRow {
-            let mut row = ImportedRow::at(line);
-            row.title_optional = true;
-            let value = |row: &mut ImportedRow, name: &str| -> String {
-                let Some(bytes) = self.columns.get(name).and_then(|&i| record.get(i)) else {
-                    return String::new();
-                };
-                match std::str::from_utf8(bytes) {
-                    Ok(text) => text.trim().to_owned(),
-                    Err(_) => {
-                        row.error(
-                            name,
-                            format!("{name} is not UTF-8 text: save the file as UTF-8"),
-                        );
-                        String::new()
-                    }
-                }
+    fn row(f: &mut Fields<'_>) {
+        f.row.title_optional = true;
+        f.row.input.oclc_number = f.present("ocn");
+        f.row.oclc_symbol = f.present("oclc_sym");
+        let start = f.value("committed_date");
+        f.row.set_start(&start);
+        let end = f.value("retention_date");
+        f.row.set_end(&end);
+        f.row.input.local_bib_id = f.present("local_bib_id");
+        f.row.input.local_item_id = f.present("local_item_id").or_else(|| f.present("local_id"));
+        if let Some(code) = f.present("local_shelving_type") {
+            let found = match code.to_lowercase().as_str() {
+                "sfcaasrs" => Some(Shelving::HighDensity),
+                code => [
+                    Shelving::OpenStacks,
+                    Shelving::ClosedStacks,
+                    Shelving::StorageFacility,
+                    Shelving::HighDensity,
+                ]
+                .into_iter()
+                .find(|s| shelving_code(*s) == code),
             };
-            row.input.oclc_number = present(&value(&mut row, "ocn"));
-            row.oclc_symbol = present(&value(&mut row, "oclc_sym"));
-            let start = value(&mut row, "committed_date");
-            row.set_start(&start);
-            let end = value(&mut row, "retention_date");
-            row.set_end(&end);
-            row.input.local_bib_id = present(&value(&mut row, "local_bib_id"));
-            row.input.local_item_id = present(&value(&mut row, "local_item_id"))
-                .or_else(|| present(&value(&mut row, "local_id")));
-            let shelving = value(&mut row, "local_shelving_type");
-            if let Some(code) = present(&shelving) {
-                let found = match code.to_lowercase().as_str() {
-                    "sfcaasrs" => Some(Shelving::HighDensity),
-                    code => [
-                        Shelving::OpenStacks,
-                        Shelving::ClosedStacks,
-                        Shelving::StorageFacility,
-                        Shelving::HighDensity,
-                    ]
-                    .into_iter()
-                    .find(|s| shelving_code(*s) == code),
-                };
-                match found {
-                    Some(s) => row.input.shelving = Some(s),
-                    None => row.error("local_shelving_type", format!("local_shelving_type {code:?} is not one of cloa, clca, sfca, sfcahm, sfcaasrs")),
-                }
+            match found {
+                Some(s) => f.row.input.shelving = Some(s),
+                None => f.row.error("local_shelving_type", format!("local_shelving_type {code:?} is not one of cloa, clca, sfca, sfcahm, sfcaasrs")),
             }
-            let policies = value(&mut row, "policies");
-            for code in policies.split(',').map(str::trim).filter(|p| !p.is_empty()) {
-                match Policy::ALL.iter().find(|p| policy_code(**p) == code.to_lowercase()) {
-                    Some(p) => row.input.policies.push(*p),
-                    None => row.error("policies", format!("policy {code:?} is not one of blo, non-circ, digitizeondemand, non-repro")),
-                }
-            }
-            match value(&mut row, "retention_condition")
-                .to_uppercase()
-                .as_str()
+        }
+        let policies = f.value("policies");
+        for code in policies.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+            match Policy::ALL
+                .iter()
+                .find(|p| policy_code(**p) == code.to_lowercase())
             {
-                "" => {}
-                "EXCELLENT" => row.input.condition = Some(Condition::Excellent),
-                "ACCEPTABLE" => row.input.condition = Some(Condition::Acceptable),
-                other => row.error(
-                    "retention_condition",
-                    format!("retention_condition {other:?} is not EXCELLENT or ACCEPTABLE"),
+                Some(p) => f.row.input.policies.push(*p),
+                None => f.row.error(
+                    "policies",
+                    format!(
+                        "policy {code:?} is not one of blo, non-circ, digitizeondemand, non-repro"
+                    ),
                 ),
             }
-            let deprecation = value(&mut row, "deprecation_status");
-            if let Some(code) = present(&deprecation) {
-                let why = match code.as_str() {
-                    "C" => "a duplicate copy",
-                    "D" => "damaged",
-                    "E" => "committed in error",
-                    "L" => "lost",
-                    "M" => "missing",
-                    _ => "deprecated",
-                };
-                let date = value(&mut row, "deprecation_date");
-                row.error(
-                    "deprecation_status",
-                    format!("the commitment ended early ({code}: {why}{}); only current commitments are imported", present(&date).map(|d| format!(", {d}")).unwrap_or_default()),
-                );
-            }
-            row
         }
-    }
-
-    impl<R: Read> Iterator for Rows<R> {
-        type Item = ImportedRow;
-
-        fn next(&mut self) -> Option<ImportedRow> {
-            loop {
-                let record = self.records.next()?;
-                let line = self.next_line;
-                self.next_line += 1;
-                return Some(match record {
-                    Ok(record) if record.iter().all(|f| f.iter().all(u8::is_ascii_whitespace)) => {
-                        continue
-                    }
-                    Ok(record) => self.row(&record, line),
-                    Err(e) => {
-                        ImportedRow::broken(line, "row", format!("the row cannot be read: {e}"))
-                    }
-                });
-            }
+        match f.value("retention_condition").to_uppercase().as_str() {
+            "" => {}
+            "EXCELLENT" => f.row.input.condition = Some(Condition::Excellent),
+            "ACCEPTABLE" => f.row.input.condition = Some(Condition::Acceptable),
+            other => f.row.error(
+                "retention_condition",
+                format!("retention_condition {other:?} is not EXCELLENT or ACCEPTABLE"),
+            ),
+        }
+        if let Some(code) = f.present("deprecation_status") {
+            let why = match code.as_str() {
+                "C" => "a duplicate copy",
+                "D" => "damaged",
+                "E" => "committed in error",
+                "L" => "lost",
+                "M" => "missing",
+                _ => "deprecated",
+            };
+            let date = f.present("deprecation_date");
+            f.row.error(
+                "deprecation_status",
+                format!(
+                    "the commitment ended early ({code}: {why}{}); only current commitments are imported",
+                    date.map(|d| format!(", {d}")).unwrap_or_default()
+                ),
+            );
         }
     }
 
     #[cfg(test)]
     mod tests {
         use super::*;
+        use crate::formats::rows::ImportedRow;
 
         #[test]
         fn sample_file_maps_codes() {

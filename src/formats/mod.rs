@@ -3,6 +3,7 @@
 //! print TSV and OCLC's CSV registration layout. Writers are streaming: each turns a batch of
 //! commitments into bytes, so an export of any size needs constant memory.
 
+pub mod delimited;
 pub mod hathitrust;
 pub mod marc21;
 pub mod marc_reader;
@@ -90,8 +91,10 @@ pub trait CommitmentWriter {
     fn start(&mut self) -> Result<Vec<u8>, FormatError>;
     /// Bytes for a batch; a writer may hold commitments back until it knows a group is complete.
     fn write(&mut self, batch: &[CommitmentView]) -> Result<Vec<u8>, FormatError>;
-    /// Bytes after the last commitment.
-    fn finish(&mut self) -> Result<Vec<u8>, FormatError>;
+    /// Bytes after the last commitment (a closing tag, held-back records).
+    fn finish(&mut self) -> Result<Vec<u8>, FormatError> {
+        Ok(Vec::new())
+    }
     /// Commitments the format cannot carry and left out.
     fn omitted(&self) -> u64 {
         0
@@ -114,10 +117,6 @@ impl CommitmentWriter for NdjsonWriter {
             out.push(b'\n');
         }
         Ok(out)
-    }
-
-    fn finish(&mut self) -> Result<Vec<u8>, FormatError> {
-        Ok(Vec::new())
     }
 }
 

@@ -71,10 +71,6 @@ impl CommitmentWriter for Writer {
             .map_err(|e| FormatError::write("OCLC CSV", e))
     }
 
-    fn finish(&mut self) -> Result<Vec<u8>, FormatError> {
-        Ok(Vec::new())
-    }
-
     fn omitted(&self) -> u64 {
         self.omitted
     }
