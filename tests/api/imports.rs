@@ -20,6 +20,7 @@ crate::on_both_backends!(
     marc_marcxml_and_hathitrust_exports_import_into_an_empty_registry,
     broken_marc_is_reported_by_record_number,
     file_may_come_as_a_multipart_form_field,
+    a_rejected_row_after_blank_lines_is_reported_on_its_own_line,
 );
 
 const HEADER: &str = "oclc_number,title,author,isbn,format,materials_specified,shelving,policies,retention_start,retention_end,local_item_id";
@@ -699,4 +700,15 @@ async fn file_may_come_as_a_multipart_form_field(app: TestApp) {
         .await
         .unwrap();
     assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+}
+
+async fn a_rejected_row_after_blank_lines_is_reported_on_its_own_line(app: TestApp) {
+    let w = World::new(app).await;
+    let file = "oclc_number,title,retention_end\r\n31001,Walden,2040-06-30\r\n\r\n,,\r\n31002,\"Notes,\r\nsecond line\",2040-06-30\r\nnot-a-number,Emma,2040-06-30\r\n";
+    let (status, report) = upload(&w, &w.cm_eym, &w.east, &w.eym, "valid_rows", file).await;
+    assert_eq!(status, StatusCode::OK, "{report}");
+    assert_eq!(report["imported"], 2, "{report}");
+    assert_eq!(report["rejected"], 1);
+    assert_eq!(report["errors"][0]["line"], 7, "{report}");
+    assert_eq!(report["errors"][0]["field"], "oclc_number");
 }
