@@ -19,6 +19,9 @@ use crate::domain::ValidationErrors;
 pub enum ApiError {
     #[error("{0}")]
     BadRequest(String),
+    /// A query parameter that does not read (400, with the field in the details).
+    #[error("{message}")]
+    BadParameter { field: String, message: String },
     #[error("{0}")]
     Unauthenticated(String),
     #[error("{0}")]
@@ -61,7 +64,7 @@ pub struct ErrorDetail {
 impl ApiError {
     pub fn code(&self) -> &'static str {
         match self {
-            ApiError::BadRequest(_) => "bad_request",
+            ApiError::BadRequest(_) | ApiError::BadParameter { .. } => "bad_request",
             ApiError::Unauthenticated(_) => "unauthenticated",
             ApiError::Forbidden(_) => "forbidden",
             ApiError::NotFound(_) => "not_found",
@@ -90,6 +93,9 @@ impl ApiError {
                 .map(|e| json!({"field": e.field, "message": e.message}))
                 .collect(),
             ApiError::Conflict { details, .. } => details.clone(),
+            ApiError::BadParameter { field, message } => {
+                vec![json!({"field": field, "message": message})]
+            }
             _ => Vec::new(),
         };
         ErrorBody {
@@ -105,7 +111,7 @@ impl ApiError {
 impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
         match self {
-            ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            ApiError::BadRequest(_) | ApiError::BadParameter { .. } => StatusCode::BAD_REQUEST,
             ApiError::Unauthenticated(_) => StatusCode::UNAUTHORIZED,
             ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,

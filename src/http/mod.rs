@@ -6,6 +6,7 @@ pub mod extractors;
 pub mod openapi;
 pub mod pages;
 mod pagination;
+pub mod query;
 mod routes;
 mod state;
 

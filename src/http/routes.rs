@@ -1,6 +1,6 @@
 //! The route table, and how malformed requests become the contract's error bodies.
 
-use actix_web::error::{JsonPayloadError, PathError, QueryPayloadError};
+use actix_web::error::{JsonPayloadError, PathError};
 use actix_web::{web, HttpRequest, HttpResponse, ResponseError};
 
 use super::api::{
@@ -15,7 +15,6 @@ pub const JSON_LIMIT_BYTES: usize = 1024 * 1024;
 /// Registers every route, with the extractor settings that turn bad input into 400/404/413 bodies.
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.app_data(json_config())
-        .app_data(web::QueryConfig::default().error_handler(query_error))
         .app_data(web::PathConfig::default().error_handler(path_error))
         .app_data(
             web::FormConfig::default()
@@ -117,10 +116,6 @@ fn json_config() -> web::JsonConfig {
             };
             error.into()
         })
-}
-
-fn query_error(err: QueryPayloadError, _req: &HttpRequest) -> actix_web::Error {
-    ApiError::BadRequest(format!("the query string could not be read: {err}")).into()
 }
 
 /// A path id that is not a UUID names nothing that exists.

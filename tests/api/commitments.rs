@@ -8,6 +8,7 @@ use crate::world::{id, World};
 
 crate::on_both_backends!(
     collection_manager_proposes_for_its_library,
+    a_query_parameter_that_does_not_read_is_named_with_its_value,
     proposals_outside_ones_scope_are_forbidden,
     invalid_proposals_name_each_field,
     duplicate_live_commitment_is_422_but_another_run_of_volumes_is_not,
@@ -454,4 +455,37 @@ async fn program_summary_counts_by_status_library_and_year(app: TestApp) {
         )
         .await;
     assert_eq!(west["by_status"]["active"], 0);
+}
+
+async fn a_query_parameter_that_does_not_read_is_named_with_its_value(app: TestApp) {
+    let w = World::new(app).await;
+    for (path, field) in [
+        (
+            "/api/v1/commitments?updated_since=yesterday",
+            "updated_since",
+        ),
+        (
+            "/api/v1/commitments?limit=10&expiring_before=2030-13-01",
+            "expiring_before",
+        ),
+        ("/api/v1/commitments?status=lost", "status"),
+        ("/api/v1/exports/events?since=last%20week", "since"),
+        ("/api/v1/exports/commitments?format=pdf", "format"),
+    ] {
+        let (status, body) = w.app.get(path, &w.auditor_east).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{path}: {body}");
+        assert_eq!(body["error"]["code"], "bad_request");
+        assert_eq!(error_fields(&body), [field], "{path}: {body}");
+    }
+    let (_, body) = w
+        .app
+        .get("/api/v1/commitments?updated_since=yesterday", &w.admin)
+        .await;
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("updated_since \"yesterday\" cannot be read"),
+        "{body}"
+    );
 }

@@ -15,6 +15,7 @@ use crate::domain::ValidationErrors;
 use crate::error::ApiError;
 use crate::http::extractors::CurrentUser;
 use crate::http::pagination::{ListResponse, PageQuery};
+use crate::http::query::Query;
 use crate::http::AppState;
 use crate::views::{CommitmentView, EventView};
 
@@ -168,7 +169,7 @@ impl CommitmentQuery {
 pub async fn list(
     state: web::Data<AppState>,
     user: CurrentUser,
-    query: web::Query<CommitmentQuery>,
+    query: Query<CommitmentQuery>,
 ) -> Result<web::Json<ListResponse<CommitmentView>>, ApiError> {
     let filter = query.filter()?.for_actor(&user.actor);
     let page = query.page();
@@ -208,7 +209,7 @@ pub async fn events(
     state: web::Data<AppState>,
     user: CurrentUser,
     path: web::Path<Uuid>,
-    query: web::Query<PageQuery>,
+    query: Query<PageQuery>,
 ) -> Result<web::Json<ListResponse<EventView>>, ApiError> {
     let id = path.into_inner();
     let limit = query.limit()?;

@@ -13,6 +13,7 @@ use crate::error::ApiError;
 use crate::exports;
 use crate::formats::ExportFormat;
 use crate::http::extractors::CurrentUser;
+use crate::http::query::Query;
 use crate::http::AppState;
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
@@ -69,8 +70,8 @@ fn stream(
 pub async fn commitments(
     state: web::Data<AppState>,
     user: CurrentUser,
-    format: web::Query<FormatQuery>,
-    query: web::Query<CommitmentQuery>,
+    format: Query<FormatQuery>,
+    query: Query<CommitmentQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let format = format.format.unwrap_or(ExportFormat::Csv);
     let filter = query.filter()?.for_actor(&user.actor);
@@ -119,7 +120,7 @@ pub struct EventQuery {
 pub async fn events(
     state: web::Data<AppState>,
     user: CurrentUser,
-    query: web::Query<EventQuery>,
+    query: Query<EventQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let format = query.format.unwrap_or(EventFormat::Csv);
     let since = query.since.map(|t| t.naive_utc());

@@ -13,6 +13,7 @@ use uuid::Uuid;
 use crate::domain::ValidationErrors;
 use crate::error::ApiError;
 use crate::http::extractors::CurrentUser;
+use crate::http::query::Query;
 use crate::http::AppState;
 use crate::imports::{self, ImportError, ImportFormat, ImportMode, ImportReport};
 
@@ -52,7 +53,7 @@ impl From<ImportError> for ApiError {
 pub async fn import(
     state: web::Data<AppState>,
     user: CurrentUser,
-    query: web::Query<ImportQuery>,
+    query: Query<ImportQuery>,
     request: actix_web::HttpRequest,
     body: web::Payload,
 ) -> Result<web::Json<ImportReport>, ApiError> {

@@ -12,6 +12,7 @@ use crate::domain::organisations::NewLibrary;
 use crate::error::ApiError;
 use crate::http::extractors::{AdminUser, CurrentUser};
 use crate::http::pagination::{ListResponse, PageQuery};
+use crate::http::query::Query;
 use crate::http::AppState;
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -73,7 +74,7 @@ pub async fn create(
 pub async fn list(
     state: web::Data<AppState>,
     _user: CurrentUser,
-    query: web::Query<PageQuery>,
+    query: Query<PageQuery>,
 ) -> Result<web::Json<ListResponse<LibraryView>>, ApiError> {
     let (limit, after) = (query.limit()?, query.after()?);
     let page = state

@@ -19,6 +19,7 @@ use crate::domain::ValidationErrors;
 use crate::error::ApiError;
 use crate::http::extractors::{AdminUser, CurrentUser};
 use crate::http::pagination::{ListResponse, PageQuery};
+use crate::http::query::Query;
 use crate::http::AppState;
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -121,7 +122,7 @@ pub async fn create(
 pub async fn list(
     state: web::Data<AppState>,
     _user: CurrentUser,
-    query: web::Query<PageQuery>,
+    query: Query<PageQuery>,
 ) -> Result<web::Json<ListResponse<ProgramView>>, ApiError> {
     let (limit, after) = (query.limit()?, query.after()?);
     let page = state
@@ -179,7 +180,7 @@ pub async fn members(
     state: web::Data<AppState>,
     _user: CurrentUser,
     path: web::Path<Uuid>,
-    query: web::Query<PageQuery>,
+    query: Query<PageQuery>,
 ) -> Result<web::Json<ListResponse<MemberView>>, ApiError> {
     let program_id = path.into_inner();
     let (limit, after) = (query.limit()?, query.after()?);

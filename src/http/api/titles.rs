@@ -9,6 +9,7 @@ use crate::domain::identifiers::OclcNumber;
 use crate::domain::ValidationErrors;
 use crate::error::ApiError;
 use crate::http::extractors::CurrentUser;
+use crate::http::query::Query;
 use crate::http::AppState;
 use crate::views::{CommitmentView, TitleView};
 
@@ -32,7 +33,7 @@ pub struct TitleCommitments {
 pub async fn lookup(
     state: web::Data<AppState>,
     user: CurrentUser,
-    query: web::Query<TitleQuery>,
+    query: Query<TitleQuery>,
 ) -> Result<web::Json<TitleCommitments>, ApiError> {
     let raw = query
         .oclc_number

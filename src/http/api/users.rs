@@ -14,6 +14,7 @@ use crate::domain::{Role, ValidationErrors};
 use crate::error::ApiError;
 use crate::http::extractors::AdminUser;
 use crate::http::pagination::{ListResponse, PageQuery};
+use crate::http::query::Query;
 use crate::http::AppState;
 
 /// A user account as the API shows it (never its password).
@@ -116,7 +117,7 @@ pub async fn create(
 pub async fn list(
     state: web::Data<AppState>,
     _admin: AdminUser,
-    query: web::Query<PageQuery>,
+    query: Query<PageQuery>,
 ) -> Result<web::Json<ListResponse<UserView>>, ApiError> {
     let (limit, after) = (query.limit()?, query.after()?);
     let page = state
