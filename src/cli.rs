@@ -242,20 +242,8 @@ fn import(database: &DatabaseUrl, args: ImportArgs) -> anyhow::Result<()> {
         .map_err(|e| anyhow::anyhow!("{e}: check --program and --library"))?;
     let (program, library) = (program.unwrap_or_default(), library.unwrap_or_default());
     let actor = Actor::system();
-    let target = imports::Target::check(&mut *db.conn()?, &actor, program, library).map_err(
-        |e| match e {
-            crate::db::DbError::Invalid(errors) => anyhow::anyhow!(
-                "{}",
-                errors
-                    .0
-                    .iter()
-                    .map(|e| e.message.clone())
-                    .collect::<Vec<_>>()
-                    .join("; ")
-            ),
-            other => other.into(),
-        },
-    )?;
+    let target =
+        imports::Target::check(&mut *db.conn()?, &actor, program, library).map_err(refusal)?;
     let file = std::fs::File::open(&args.file)
         .with_context(|| format!("cannot open {}", args.file.display()))?;
     let size = file.metadata().map(|m| m.len()).unwrap_or(0);
@@ -512,18 +500,7 @@ fn create_user(database: &DatabaseUrl, args: CreateUser) -> anyhow::Result<()> {
     let hash = password::hash(&user.password).map_err(|e| anyhow::anyhow!("{e}"))?;
     let account = db
         .write_blocking(|conn| users::create(conn, &AuditActor::system(), user, hash))
-        .map_err(|e| match e {
-            crate::db::DbError::Invalid(errors) => anyhow::anyhow!(
-                "{}",
-                errors
-                    .0
-                    .iter()
-                    .map(|e| e.message.clone())
-                    .collect::<Vec<_>>()
-                    .join("; ")
-            ),
-            other => other.into(),
-        })?;
+        .map_err(refusal)?;
     println!(
         "Created {} {} ({})",
         account.role, account.user.email, account.user.id
@@ -548,5 +525,21 @@ fn read_password() -> anyhow::Result<String> {
             bail!("no password on standard input");
         }
         Ok(password)
+    }
+}
+
+/// A database refusal as a command's error: validation messages joined, the rest as they are.
+fn refusal(error: crate::db::DbError) -> anyhow::Error {
+    match error {
+        crate::db::DbError::Invalid(errors) => anyhow::anyhow!(
+            "{}",
+            errors
+                .0
+                .iter()
+                .map(|e| e.message.clone())
+                .collect::<Vec<_>>()
+                .join("; ")
+        ),
+        other => other.into(),
     }
 }
