@@ -167,6 +167,23 @@ impl TestApp {
         self.request(Method::GET, path, Some(token), None).await
     }
 
+    /// The body of a GET that must succeed, as bytes (an export file).
+    pub async fn get_bytes(&self, path: &str, token: &str) -> Vec<u8> {
+        let response = self
+            .client
+            .get(format!("{}{path}", self.address))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap();
+        assert!(
+            response.status().is_success(),
+            "GET {path}: {}",
+            response.status()
+        );
+        response.bytes().await.unwrap().to_vec()
+    }
+
     pub async fn post(&self, path: &str, token: &str, body: Value) -> (StatusCode, Value) {
         self.request(Method::POST, path, Some(token), Some(body))
             .await

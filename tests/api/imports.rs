@@ -396,17 +396,7 @@ async fn csv_export_imports_into_an_empty_registry_as_the_same_commitments(app: 
         id(&w.east),
         id(&w.eym)
     );
-    let exported = w
-        .app
-        .client
-        .get(format!("{}{path}", w.app.address))
-        .bearer_auth(&w.admin)
-        .send()
-        .await
-        .unwrap()
-        .bytes()
-        .await
-        .unwrap();
+    let exported = w.app.get_bytes(&path, &w.admin).await;
 
     let other = World::new(
         TestApp::spawn(
@@ -426,7 +416,7 @@ async fn csv_export_imports_into_an_empty_registry_as_the_same_commitments(app: 
         &other.east,
         &other.eym,
         "all_or_nothing",
-        exported.to_vec(),
+        exported,
     )
     .await;
     assert_eq!(status, StatusCode::OK, "{report}");
@@ -577,17 +567,7 @@ async fn marc_marcxml_and_hathitrust_exports_import_into_an_empty_registry(app: 
             id(&w.east),
             id(&w.eym)
         );
-        let exported = w
-            .app
-            .client
-            .get(format!("{}{path}", w.app.address))
-            .bearer_auth(&w.admin)
-            .send()
-            .await
-            .unwrap()
-            .bytes()
-            .await
-            .unwrap();
+        let exported = w.app.get_bytes(&path, &w.admin).await;
         let other = World::new(TestApp::spawn(backend).await.unwrap()).await;
         let (status, report) = upload_as(
             &other,
@@ -596,7 +576,7 @@ async fn marc_marcxml_and_hathitrust_exports_import_into_an_empty_registry(app: 
             &other.eym,
             import,
             "all_or_nothing",
-            exported.to_vec(),
+            exported,
         )
         .await;
         assert_eq!(status, StatusCode::OK, "{import}: {report}");
