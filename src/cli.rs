@@ -151,6 +151,10 @@ pub struct ServeArgs {
     /// Load the demo data set first (skipped when already loaded) and print the demo users
     #[arg(long)]
     pub demo: bool,
+    /// Always mark the web pages' cookies Secure (behind a proxy that terminates HTTPS); without
+    /// it they are Secure when a request came over HTTPS
+    #[arg(long, env = "REGISTRY_SECURE_COOKIES")]
+    pub secure_cookies: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -186,7 +190,7 @@ fn parse_role(value: &str) -> Result<Role, String> {
 pub fn run(cli: Cli) -> anyhow::Result<()> {
     let database = DatabaseUrl::parse(&cli.database).map_err(anyhow::Error::msg)?;
     match cli.command.unwrap_or(Command::Serve(ServeArgs::default())) {
-        Command::Serve(args) => serve(database, cli.bind, args.demo),
+        Command::Serve(args) => serve(database, cli.bind, args),
         Command::Demo => {
             let db = startup::open_database(&database)?;
             load_demo(&db)
@@ -331,6 +335,7 @@ fn export(database: &DatabaseUrl, args: ExportArgs) -> anyhow::Result<()> {
         q: args.q,
         expiring_before: args.expiring_before,
         updated_since: args.updated_since.map(|t| t.naive_utc()),
+        proposed_by: None,
         visible_programs: None,
     };
     let (total, _) = exports::count(&db, &filter)?;
@@ -413,7 +418,7 @@ fn load_demo(db: &Db) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn serve(database: DatabaseUrl, bind: String, demo: bool) -> anyhow::Result<()> {
+fn serve(database: DatabaseUrl, bind: String, args: ServeArgs) -> anyhow::Result<()> {
     let jwt_secret = config::jwt_secret(
         std::env::var("REGISTRY_JWT_SECRET").ok(),
         Path::new(DATA_DIR),
@@ -423,6 +428,7 @@ fn serve(database: DatabaseUrl, bind: String, demo: bool) -> anyhow::Result<()> 
         bind,
         jwt_secret,
         admin: AdminBootstrap::from_env(),
+        secure_cookies: args.secure_cookies,
     };
     // The first admin comes before the demo, whose accounts would otherwise fill the users table.
     let db = startup::open_database(&settings.database)?;
@@ -439,7 +445,7 @@ fn serve(database: DatabaseUrl, bind: String, demo: bool) -> anyhow::Result<()> 
             ),
         }
     }
-    if demo {
+    if args.demo {
         load_demo(&db)?;
     }
     drop(db);

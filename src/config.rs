@@ -36,6 +36,9 @@ pub struct Settings {
     pub bind: String,
     pub jwt_secret: Vec<u8>,
     pub admin: AdminBootstrap,
+    /// Cookies always `Secure` (`--secure-cookies`, `REGISTRY_SECURE_COOKIES=true`); without it
+    /// they are when the request came over HTTPS.
+    pub secure_cookies: bool,
 }
 
 /// The first admin, created only while the users table is empty.

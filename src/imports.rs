@@ -37,6 +37,41 @@ pub enum ImportFormat {
     Marcxml,
 }
 
+impl ImportFormat {
+    pub const ALL: [ImportFormat; 4] = [
+        ImportFormat::Csv,
+        ImportFormat::HathitrustTsv,
+        ImportFormat::Marc,
+        ImportFormat::Marcxml,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ImportFormat::Csv => "csv",
+            ImportFormat::HathitrustTsv => "hathitrust_tsv",
+            ImportFormat::Marc => "marc",
+            ImportFormat::Marcxml => "marcxml",
+        }
+    }
+
+    /// What people call it.
+    pub fn label(self) -> &'static str {
+        match self {
+            ImportFormat::Csv => "Registry CSV",
+            ImportFormat::HathitrustTsv => "HathiTrust shared print TSV",
+            ImportFormat::Marc => "MARC 21 (ISO 2709) with 583 fields",
+            ImportFormat::Marcxml => "MARCXML with 583 fields",
+        }
+    }
+
+    pub fn parse(name: &str) -> Result<Self, String> {
+        Self::ALL
+            .into_iter()
+            .find(|f| f.as_str() == name)
+            .ok_or_else(|| format!("{name:?} is not one of csv, hathitrust_tsv, marc, marcxml"))
+    }
+}
+
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, utoipa::ToSchema, clap::ValueEnum,
 )]
@@ -47,6 +82,38 @@ pub enum ImportMode {
     #[default]
     AllOrNothing,
     ValidRows,
+}
+
+impl ImportMode {
+    pub const ALL: [ImportMode; 3] = [
+        ImportMode::Validate,
+        ImportMode::AllOrNothing,
+        ImportMode::ValidRows,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ImportMode::Validate => "validate",
+            ImportMode::AllOrNothing => "all_or_nothing",
+            ImportMode::ValidRows => "valid_rows",
+        }
+    }
+
+    /// What it does, in words.
+    pub fn label(self) -> &'static str {
+        match self {
+            ImportMode::Validate => "Check the file only (write nothing)",
+            ImportMode::AllOrNothing => "Import everything, or nothing if any row is rejected",
+            ImportMode::ValidRows => "Import the good rows, report the others",
+        }
+    }
+
+    pub fn parse(name: &str) -> Result<Self, String> {
+        Self::ALL
+            .into_iter()
+            .find(|m| m.as_str() == name)
+            .ok_or_else(|| format!("{name:?} is not one of validate, all_or_nothing, valid_rows"))
+    }
 }
 
 /// One rejected row.
@@ -231,6 +298,26 @@ fn import_batch(
     errors.sort_by_key(|e| e.line);
     report.errors.extend(errors);
     Ok(events)
+}
+
+/// Imports the spooled upload `file` (read from its start) into `target`: what the HTTP API and the
+/// import page do with a file they received.
+pub fn run_file(
+    db: &Db,
+    actor: &Actor,
+    target: &Target,
+    file: &mut std::fs::File,
+    format: ImportFormat,
+    mode: ImportMode,
+) -> Result<ImportReport, ImportError> {
+    use std::io::Seek;
+    file.rewind()
+        .map_err(|e| ImportError::File(FormatError::Header(e.to_string())))?;
+    let reader = file
+        .try_clone()
+        .map_err(|e| ImportError::File(FormatError::Header(e.to_string())))?;
+    let rows = rows(Box::new(std::io::BufReader::new(reader)), format)?;
+    run(db, actor, target, rows, mode, &mut |_| {})
 }
 
 /// Imports `rows` into `target` as proposals by `actor`; `progress` hears the rows read so far.

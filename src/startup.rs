@@ -90,6 +90,8 @@ impl Application {
         let state = AppState {
             db,
             keys: TokenKeys::new(&settings.jwt_secret),
+            secure_cookies: settings.secure_cookies,
+            uploads: Default::default(),
         };
         let server = run(listener, state)?;
         Ok(Self { port, server })
@@ -109,6 +111,10 @@ fn run(listener: TcpListener, state: AppState) -> std::io::Result<Server> {
     let state = web::Data::new(state);
     let server = HttpServer::new(move || {
         App::new()
+            .wrap(middleware::from_fn(
+                http::pages::session::ensure_csrf_cookie,
+            ))
+            .wrap(http::pages::security::headers())
             .wrap(middleware::Logger::new("%a \"%r\" %s %b %Dms"))
             .app_data(state.clone())
             .configure(http::configure)

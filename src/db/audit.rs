@@ -309,3 +309,21 @@ pub fn page(
     }
     Ok(query.load(conn)?)
 }
+
+/// The `limit` latest events (of `programs` only, when given), newest first.
+pub fn latest(
+    conn: &mut DbConnection,
+    programs: Option<&[Uuid]>,
+    limit: i64,
+) -> Result<Vec<EventRow>, DbError> {
+    let mut query = audit_events::table
+        .order(audit_events::seq.desc())
+        .limit(limit)
+        .select(EventRow::as_select())
+        .into_boxed();
+    if let Some(programs) = programs {
+        let ids: Vec<String> = programs.iter().map(Uuid::to_string).collect();
+        query = query.filter(audit_events::program_id.eq_any(ids));
+    }
+    Ok(query.load(conn)?)
+}

@@ -200,6 +200,46 @@ impl Issn {
     }
 }
 
+/// What a number typed into a title lookup may be: an OCLC number in any of its forms, an ISBN
+/// (10 or 13) or an ISSN. A string that reads as several (13 digits are both an OCLC number and,
+/// with a right check digit, an ISBN) keeps every reading; the lookup finds titles by any of them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TitleQuery {
+    pub oclc: Option<OclcNumber>,
+    pub isbn: Option<Isbn>,
+    pub issn: Option<Issn>,
+}
+
+impl TitleQuery {
+    pub fn parse(value: &str) -> Result<Self, String> {
+        let value = value.trim();
+        if value.is_empty() {
+            return Err("enter an OCLC number, an ISBN or an ISSN".into());
+        }
+        let oclc = OclcNumber::parse(value);
+        let isbn = Isbn::parse(value);
+        let issn = Issn::parse(value);
+        if oclc.is_err() && isbn.is_err() && issn.is_err() {
+            let compact: String = value.chars().filter(char::is_ascii_alphanumeric).collect();
+            // Say why in the terms of what it most looks like.
+            let why = match compact.len() {
+                10 | 13 => isbn.err(),
+                8 if value.contains('-') => issn.err(),
+                _ => oclc.err(),
+            };
+            return Err(format!(
+                "{value:?} is not an OCLC number, an ISBN or an ISSN: {}",
+                why.unwrap_or_default()
+            ));
+        }
+        Ok(Self {
+            oclc: oclc.ok(),
+            isbn: isbn.ok(),
+            issn: issn.ok(),
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -301,5 +341,24 @@ mod tests {
             "ISSN 0317-8472: check digit should be 1"
         );
         assert!(Issn::parse("0317-847").is_err());
+    }
+
+    #[test]
+    fn a_title_lookup_reads_every_identifier_a_string_may_be() {
+        let oclc = TitleQuery::parse("(OCoLC)ocm00012345").unwrap();
+        assert_eq!(oclc.oclc, Some(OclcNumber(12345)));
+        assert!(oclc.isbn.is_none() && oclc.issn.is_none());
+        let isbn = TitleQuery::parse("978-0-306-40615-7").unwrap();
+        assert_eq!(isbn.isbn.as_ref().map(Isbn::as_str), Some("9780306406157"));
+        assert!(isbn.oclc.is_none());
+        let both = TitleQuery::parse("9780306406157").unwrap();
+        assert!(both.oclc.is_some() && both.isbn.is_some());
+        let ten = TitleQuery::parse("0-306-40615-2").unwrap();
+        assert_eq!(ten.isbn.as_ref().map(Isbn::as_str), Some("9780306406157"));
+        let issn = TitleQuery::parse("0317-8471").unwrap();
+        assert_eq!(issn.issn.as_ref().map(Issn::as_str), Some("0317-8471"));
+        let error = TitleQuery::parse("978-0-306-40615-8").unwrap_err();
+        assert!(error.contains("check digit"), "{error}");
+        assert!(TitleQuery::parse("  ").is_err());
     }
 }

@@ -11,7 +11,8 @@ pub mod organisations;
 pub mod retention;
 pub mod role;
 pub mod validation;
+pub mod withdrawal;
 pub mod workflow;
 
-pub use role::{Actor, Role};
+pub use role::{Actor, Capability, Role};
 pub use validation::{FieldError, ValidationErrors};

@@ -99,6 +99,32 @@ impl Actor {
     pub fn can_manage_accounts(&self) -> bool {
         self.is_admin()
     }
+
+    /// Whether this actor may use `capability` at all (somewhere in its scope): what menus offer.
+    /// Each use is still checked on its own (`workflow::may_propose`, `workflow::decide`, …).
+    pub fn can(&self, capability: Capability) -> bool {
+        match capability {
+            Capability::Read | Capability::Export => true,
+            // Proposing and importing make proposals: a library's own or a program's allocation.
+            Capability::Propose | Capability::Import => self.role != Role::Auditor,
+            Capability::Administer => self.can_manage_accounts(),
+        }
+    }
+}
+
+/// What a signed-in person may use, as a whole.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Capability {
+    /// Read commitments, titles and programs in its scope.
+    Read,
+    /// Propose a commitment (a library) or allocate one (a program).
+    Propose,
+    /// Import a file of commitments.
+    Import,
+    /// Export commitments and the audit trail of its scope.
+    Export,
+    /// Manage programs, libraries, memberships and accounts.
+    Administer,
 }
 
 #[cfg(test)]
@@ -130,6 +156,17 @@ mod tests {
         assert!(auditor.can_read_program(east));
         assert!(!auditor.can_read_program(west));
         assert!(!auditor.can_manage_accounts());
+    }
+
+    #[test]
+    fn only_an_admin_administers_and_an_auditor_never_proposes() {
+        for role in Role::ALL {
+            let someone = actor(role, vec![Uuid::now_v7()]);
+            assert_eq!(someone.can(Capability::Administer), role == Role::Admin);
+            assert_eq!(someone.can(Capability::Propose), role != Role::Auditor);
+            assert_eq!(someone.can(Capability::Import), role != Role::Auditor);
+            assert!(someone.can(Capability::Read) && someone.can(Capability::Export));
+        }
     }
 
     #[test]

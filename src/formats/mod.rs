@@ -29,6 +29,49 @@ pub enum ExportFormat {
 }
 
 impl ExportFormat {
+    pub const ALL: [ExportFormat; 6] = [
+        ExportFormat::Csv,
+        ExportFormat::Ndjson,
+        ExportFormat::Marc,
+        ExportFormat::Marcxml,
+        ExportFormat::HathitrustTsv,
+        ExportFormat::OclcCsv,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ExportFormat::Csv => "csv",
+            ExportFormat::Ndjson => "ndjson",
+            ExportFormat::Marc => "marc",
+            ExportFormat::Marcxml => "marcxml",
+            ExportFormat::HathitrustTsv => "hathitrust_tsv",
+            ExportFormat::OclcCsv => "oclc_csv",
+        }
+    }
+
+    /// What people call it.
+    pub fn label(self) -> &'static str {
+        match self {
+            ExportFormat::Csv => "CSV (the registry's columns)",
+            ExportFormat::Ndjson => "NDJSON (one commitment per line, as the API)",
+            ExportFormat::Marc => "MARC 21 with 583 fields",
+            ExportFormat::Marcxml => "MARCXML with 583 fields",
+            ExportFormat::HathitrustTsv => "HathiTrust shared print TSV",
+            ExportFormat::OclcCsv => "OCLC shared print registration CSV",
+        }
+    }
+
+    pub fn parse(name: &str) -> Result<Self, String> {
+        Self::ALL
+            .into_iter()
+            .find(|f| f.as_str() == name)
+            .ok_or_else(|| {
+                format!(
+                    "{name:?} is not one of csv, ndjson, marc, marcxml, hathitrust_tsv, oclc_csv"
+                )
+            })
+    }
+
     pub fn content_type(self) -> &'static str {
         match self {
             ExportFormat::Csv | ExportFormat::OclcCsv => "text/csv; charset=utf-8",

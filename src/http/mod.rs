@@ -5,7 +5,7 @@ pub mod api;
 pub mod extractors;
 pub mod openapi;
 pub mod pages;
-mod pagination;
+pub mod pagination;
 pub mod query;
 mod routes;
 mod state;

@@ -37,16 +37,24 @@ impl PageQuery {
     pub fn after(&self) -> Result<Option<String>, ApiError> {
         match self.cursor.as_deref().filter(|c| !c.is_empty()) {
             None => Ok(None),
-            Some(cursor) => URL_SAFE_NO_PAD
-                .decode(cursor)
-                .ok()
-                .and_then(|bytes| String::from_utf8(bytes).ok())
-                .map(Some)
-                .ok_or_else(|| {
-                    ApiError::BadRequest("the cursor is not one this service issued".into())
-                }),
+            Some(cursor) => decode_cursor(cursor).map(Some).ok_or_else(|| {
+                ApiError::BadRequest("the cursor is not one this service issued".into())
+            }),
         }
     }
+}
+
+/// The opaque cursor of a key.
+pub fn encode_cursor(key: &str) -> String {
+    URL_SAFE_NO_PAD.encode(key)
+}
+
+/// The key of a cursor this service issued.
+pub fn decode_cursor(cursor: &str) -> Option<String> {
+    URL_SAFE_NO_PAD
+        .decode(cursor)
+        .ok()
+        .and_then(|bytes| String::from_utf8(bytes).ok())
 }
 
 /// One page of a list.
@@ -64,7 +72,7 @@ impl<T> ListResponse<T> {
     ) -> Result<Self, ApiError> {
         Ok(Self {
             items: page.items.into_iter().map(view).collect::<Result<_, _>>()?,
-            next_cursor: page.next_after.map(|key| URL_SAFE_NO_PAD.encode(key)),
+            next_cursor: page.next_after.as_deref().map(encode_cursor),
         })
     }
 }

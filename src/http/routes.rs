@@ -6,7 +6,10 @@ use actix_web::{web, HttpRequest, HttpResponse, ResponseError};
 use super::api::{
     actions, auth, commitments, exports, health, imports, libraries, programs, titles, users,
 };
-use super::pages::{dashboard, login};
+use super::pages::{
+    self, account, admin, dashboard, detail, exports as export_pages, imports as import_pages,
+    login, programs as program_pages, propose, security, titles as title_pages, PageError,
+};
 use crate::error::ApiError;
 
 /// Largest JSON body accepted.
@@ -23,13 +26,51 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                     ApiError::BadRequest(format!("the form could not be read: {err}")).into()
                 }),
         )
-        .service(resource("/").route(web::get().to(dashboard::show)))
+        .service(page("/").route(web::get().to(dashboard::show)))
+        .service(resource("/static/app.css").route(web::get().to(security::stylesheet)))
         .service(
-            resource("/login")
+            page("/login")
                 .route(web::get().to(login::show))
                 .route(web::post().to(login::submit)),
         )
-        .service(resource("/logout").route(web::post().to(login::logout)))
+        .service(page("/logout").route(web::post().to(login::logout)))
+        .service(
+            page("/commitments")
+                .route(web::get().to(pages::commitments::list))
+                .route(web::post().to(propose::create)),
+        )
+        .service(page("/commitments/new").route(web::get().to(propose::new)))
+        .service(page("/commitments/bulk").route(web::post().to(pages::commitments::bulk)))
+        .service(page("/commitments/{id}").route(web::get().to(detail::show)))
+        .service(page("/commitments/{id}/{action}").route(web::post().to(detail::act)))
+        .service(page("/titles").route(web::get().to(title_pages::lookup)))
+        .service(page("/programs/{id}").route(web::get().to(program_pages::show)))
+        .service(page("/imports/new").route(web::get().to(import_pages::new)))
+        .service(page("/imports").route(web::post().to(import_pages::submit)))
+        .service(page("/exports").route(web::get().to(export_pages::show)))
+        .service(page("/exports/commitments").route(web::get().to(export_pages::commitments)))
+        .service(page("/exports/events").route(web::get().to(export_pages::events)))
+        .service(
+            page("/admin/programs")
+                .route(web::get().to(admin::programs::list))
+                .route(web::post().to(admin::programs::create)),
+        )
+        .service(
+            page("/admin/programs/{id}/members").route(web::post().to(admin::programs::add_member)),
+        )
+        .service(
+            page("/admin/libraries")
+                .route(web::get().to(admin::libraries::list))
+                .route(web::post().to(admin::libraries::create)),
+        )
+        .service(
+            page("/admin/users")
+                .route(web::get().to(admin::users::list))
+                .route(web::post().to(admin::users::create)),
+        )
+        .service(page("/admin/users/{id}").route(web::post().to(admin::users::update)))
+        .service(page("/account").route(web::get().to(account::show)))
+        .service(page("/account/password").route(web::post().to(account::change_password)))
         .service(resource("/healthz").route(web::get().to(health::healthz)))
         .service(resource("/api/openapi.json").route(web::get().to(health::openapi)))
         .service(
@@ -85,6 +126,13 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .default_service(web::to(not_found)),
         )
         .default_service(web::to(not_found));
+}
+
+/// A web page's resource: a path id that is not one answers the HTML "not found" page.
+fn page(path: &str) -> actix_web::Resource {
+    resource(path).app_data(web::PathConfig::default().error_handler(|_err, req| {
+        PageError::from(ApiError::NotFound(req.path().to_owned())).into()
+    }))
 }
 
 /// A resource whose unsupported methods answer 405 with the contract's error body.

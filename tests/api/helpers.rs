@@ -124,6 +124,7 @@ impl TestApp {
                 email: ADMIN_EMAIL.into(),
                 password: Some(ADMIN_PASSWORD.into()),
             },
+            secure_cookies: false,
         };
         let app = Application::build(&settings).expect("application builds");
         let address = format!("http://127.0.0.1:{}", app.port());

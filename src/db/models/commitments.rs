@@ -17,8 +17,8 @@ use crate::db::{now, Backend, DbConnection, DbError, Page};
 use crate::domain::commitment::{policies_to_text, NewCommitment, Status};
 use crate::domain::identifiers::OclcNumber;
 use crate::domain::retention::RetentionEnd;
-use crate::domain::workflow::{self, Refusal};
-use crate::domain::{Actor, ValidationErrors};
+use crate::domain::workflow::{self, Refusal, Side};
+use crate::domain::{Actor, Role, ValidationErrors};
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = commitments)]
@@ -90,6 +90,8 @@ pub struct CommitmentFilter {
     pub q: Option<String>,
     pub expiring_before: Option<NaiveDate>,
     pub updated_since: Option<NaiveDateTime>,
+    /// Only proposals made by this side (a library's own, or the program's allocations).
+    pub proposed_by: Option<Side>,
     /// `None`: every program (admins); otherwise only these.
     pub visible_programs: Option<Vec<Uuid>>,
 }
@@ -205,6 +207,13 @@ macro_rules! apply_filter {
         if let Some(oclc) = filter.oclc_number {
             $query = $query.filter(titles_table::oclc_number.eq(oclc.value()));
         }
+        if let Some(side) = filter.proposed_by {
+            let library_role = Role::CollectionManager.as_str();
+            $query = match side {
+                Side::Library => $query.filter(commitments::proposed_by_role.eq(library_role)),
+                Side::Program => $query.filter(commitments::proposed_by_role.ne(library_role)),
+            };
+        }
         if let Some(before) = filter.expiring_before {
             $query = $query.filter(commitments::retention_end.lt(before));
         }
@@ -257,6 +266,33 @@ pub fn list(
     apply_filter!(query, filter, backend);
     let rows: Vec<Joined> = query.load(conn)?;
     Ok(Page::from_rows(rows, limit, |row| row.0.id.clone()).map(into_record))
+}
+
+/// The `limit` commitments matching `filter` just before the key `before`, in id order: the
+/// previous page of a list. `next_after` of the answer is set when there are more before it (it is
+/// the key of its first item, to page back from).
+pub fn list_before(
+    conn: &mut DbConnection,
+    filter: &CommitmentFilter,
+    before: &str,
+    limit: i64,
+) -> Result<Page<CommitmentRecord>, DbError> {
+    let backend = backend_of(conn);
+    let mut query = joined_query!()
+        .order(commitments::id.desc())
+        .limit(limit + 1)
+        .filter(commitments::id.lt(before.to_owned()))
+        .into_boxed();
+    apply_filter!(query, filter, backend);
+    let mut rows: Vec<Joined> = query.load(conn)?;
+    let more = rows.len() as i64 > limit;
+    rows.truncate(usize::try_from(limit).unwrap_or(0));
+    rows.reverse();
+    let next_after = more.then(|| rows.first().map(|r| r.0.id.clone())).flatten();
+    Ok(Page {
+        items: rows.into_iter().map(into_record).collect(),
+        next_after,
+    })
 }
 
 /// Where an export batch continues: after this (title id, commitment id).
@@ -570,4 +606,26 @@ pub(super) fn proposal(
         }),
     };
     (row, event)
+}
+
+/// A line naming each of these commitments ("Title · OCLC 123 · EYM"), for lists of events.
+pub fn subjects(
+    conn: &mut DbConnection,
+    ids: &[String],
+) -> Result<std::collections::HashMap<String, String>, DbError> {
+    let rows: Vec<(String, String, i64, String)> = commitments::table
+        .inner_join(titles_table::table)
+        .inner_join(libraries::table)
+        .filter(commitments::id.eq_any(ids))
+        .select((
+            commitments::id,
+            titles_table::title,
+            titles_table::oclc_number,
+            libraries::oclc_symbol,
+        ))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, title, oclc, symbol)| (id, format!("{title} · OCLC {oclc} · {symbol}")))
+        .collect())
 }

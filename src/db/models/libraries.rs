@@ -6,7 +6,7 @@ use serde_json::json;
 use uuid::Uuid;
 
 use crate::db::audit::{self, AuditActor, NewEvent};
-use crate::db::schema::libraries;
+use crate::db::schema::{libraries, program_members};
 use crate::db::{now, DbConnection, DbError, Page};
 use crate::domain::organisations::NewLibrary;
 use crate::domain::ValidationErrors;
@@ -99,4 +99,26 @@ pub fn find_by_symbol(conn: &mut DbConnection, symbol: &str) -> Result<LibraryRo
         .first(conn)
         .optional()?
         .ok_or(DbError::NotFound("library"))
+}
+
+/// The libraries that are members of any of `programs` (every library for `None`), by OCLC symbol.
+pub fn of_programs(
+    conn: &mut DbConnection,
+    programs: Option<&[Uuid]>,
+) -> Result<Vec<LibraryRow>, DbError> {
+    let mut query = libraries::table
+        .select(LibraryRow::as_select())
+        .order(libraries::oclc_symbol)
+        .into_boxed();
+    if let Some(programs) = programs {
+        let ids: Vec<String> = programs.iter().map(Uuid::to_string).collect();
+        query = query.filter(
+            libraries::id.eq_any(
+                program_members::table
+                    .filter(program_members::program_id.eq_any(ids))
+                    .select(program_members::library_id),
+            ),
+        );
+    }
+    Ok(query.load(conn)?)
 }

@@ -224,3 +224,13 @@ pub fn find_by_code(conn: &mut DbConnection, code: &str) -> Result<ProgramRow, D
         .optional()?
         .ok_or(DbError::NotFound("program"))
 }
+
+/// Every membership, as (program id, library), in order of program and OCLC symbol: the admin
+/// pages show them all in one read.
+pub fn all_memberships(conn: &mut DbConnection) -> Result<Vec<(String, LibraryRow)>, DbError> {
+    Ok(program_members::table
+        .inner_join(libraries::table)
+        .select((program_members::program_id, LibraryRow::as_select()))
+        .order((program_members::program_id, libraries::oclc_symbol))
+        .load(conn)?)
+}

@@ -30,24 +30,98 @@ pub struct ProgramSummary {
     pub ending_by_year: Vec<(i32, i64)>,
 }
 
+/// Whose commitments a count covers: some programs (`None`: all), and perhaps one library.
+#[derive(Debug, Clone, Default)]
+pub struct CountScope {
+    pub programs: Option<Vec<Uuid>>,
+    pub library: Option<Uuid>,
+}
+
+impl CountScope {
+    pub fn program(program_id: Uuid) -> Self {
+        Self {
+            programs: Some(vec![program_id]),
+            library: None,
+        }
+    }
+}
+
+/// Narrows a boxed query on `commitments` to `scope`.
+macro_rules! in_scope {
+    ($query:expr, $scope:expr) => {{
+        let mut query = $query;
+        if let Some(programs) = &$scope.programs {
+            let ids: Vec<String> = programs.iter().map(Uuid::to_string).collect();
+            query = query.filter(commitments::program_id.eq_any(ids));
+        }
+        if let Some(library) = $scope.library {
+            query = query.filter(commitments::library_id.eq(library.to_string()));
+        }
+        query
+    }};
+}
+
+/// Commitments in `scope` by status, every status present (0 when none).
+pub fn by_status(
+    conn: &mut DbConnection,
+    scope: &CountScope,
+) -> Result<BTreeMap<String, i64>, DbError> {
+    let mut by_status: BTreeMap<String, i64> = Status::ALL
+        .iter()
+        .map(|s| (s.as_str().to_owned(), 0))
+        .collect();
+    let query = in_scope!(
+        commitments::table
+            .group_by(commitments::status)
+            .select((commitments::status, count_star()))
+            .into_boxed(),
+        scope
+    );
+    for (status, count) in query.load::<(String, i64)>(conn)? {
+        by_status.insert(status, count);
+    }
+    Ok(by_status)
+}
+
+/// Active commitments in `scope` ending in each of this year and the next 29 (from `today`).
+pub fn ending_by_year(
+    conn: &mut DbConnection,
+    scope: &CountScope,
+    today: NaiveDate,
+) -> Result<Vec<(i32, i64)>, DbError> {
+    // Programs allocate in batches with few distinct end dates, so grouping by date stays small.
+    let first_year = today.year();
+    let horizon = NaiveDate::from_ymd_opt(first_year + YEARS_AHEAD, 1, 1).unwrap_or(NaiveDate::MAX);
+    let query = in_scope!(
+        commitments::table
+            .filter(commitments::status.eq(Status::Active.as_str()))
+            .filter(commitments::retention_end.ge(today))
+            .filter(commitments::retention_end.lt(horizon))
+            .group_by(commitments::retention_end)
+            .select((commitments::retention_end, count_star()))
+            .into_boxed(),
+        scope
+    );
+    let ends: Vec<(Option<NaiveDate>, i64)> = query.load(conn)?;
+    let mut per_year: BTreeMap<i32, i64> = (first_year..first_year + YEARS_AHEAD)
+        .map(|y| (y, 0))
+        .collect();
+    for (end, count) in ends {
+        if let Some(end) = end {
+            *per_year.entry(end.year()).or_default() += count;
+        }
+    }
+    Ok(per_year.into_iter().collect())
+}
+
 pub fn program_summary(
     conn: &mut DbConnection,
     program_id: Uuid,
     today: NaiveDate,
 ) -> Result<ProgramSummary, DbError> {
     let program = program_id.to_string();
-    let mut by_status: BTreeMap<String, i64> = Status::ALL
-        .iter()
-        .map(|s| (s.as_str().to_owned(), 0))
-        .collect();
-    let rows: Vec<(String, i64)> = commitments::table
-        .filter(commitments::program_id.eq(&program))
-        .group_by(commitments::status)
-        .select((commitments::status, count_star()))
-        .load(conn)?;
-    for (status, count) in rows {
-        by_status.insert(status, count);
-    }
+    let scope = CountScope::program(program_id);
+    let by_status = by_status(conn, &scope)?;
     let rows: Vec<(String, String, i64)> = commitments::table
         .filter(commitments::program_id.eq(&program))
         .group_by((commitments::library_id, commitments::status))
@@ -78,29 +152,9 @@ pub fn program_summary(
             .by_status
             .insert(status, count);
     }
-    let by_library: Vec<LibraryCounts> = per_library.into_values().collect();
-    // Programs allocate in batches with few distinct end dates, so grouping by date stays small.
-    let first_year = today.year();
-    let horizon = NaiveDate::from_ymd_opt(first_year + YEARS_AHEAD, 1, 1).unwrap_or(NaiveDate::MAX);
-    let ends: Vec<(Option<NaiveDate>, i64)> = commitments::table
-        .filter(commitments::program_id.eq(&program))
-        .filter(commitments::status.eq(Status::Active.as_str()))
-        .filter(commitments::retention_end.ge(today))
-        .filter(commitments::retention_end.lt(horizon))
-        .group_by(commitments::retention_end)
-        .select((commitments::retention_end, count_star()))
-        .load(conn)?;
-    let mut per_year: BTreeMap<i32, i64> = (first_year..first_year + YEARS_AHEAD)
-        .map(|y| (y, 0))
-        .collect();
-    for (end, count) in ends {
-        if let Some(end) = end {
-            *per_year.entry(end.year()).or_default() += count;
-        }
-    }
     Ok(ProgramSummary {
         by_status,
-        by_library,
-        ending_by_year: per_year.into_iter().collect(),
+        by_library: per_library.into_values().collect(),
+        ending_by_year: ending_by_year(conn, &scope, today)?,
     })
 }

@@ -7,7 +7,7 @@ use uuid::Uuid;
 use crate::db::schema::titles;
 use crate::db::{now, DbConnection, DbError};
 use crate::domain::commitment::TitleFacts;
-use crate::domain::identifiers::OclcNumber;
+use crate::domain::identifiers::{Isbn, Issn, OclcNumber};
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(table_name = titles)]
@@ -112,4 +112,39 @@ pub fn store_blanks(conn: &mut DbConnection, title: &TitleRow) -> Result<(), DbE
         ))
         .execute(conn)?;
     Ok(())
+}
+
+/// The titles with any of these identifiers: an OCLC number, an ISBN (13 digits) or an ISSN; the
+/// titles a lookup by a number that reads as more than one of them finds. In OCLC number order.
+pub fn find_by_identifiers(
+    conn: &mut DbConnection,
+    oclc: Option<OclcNumber>,
+    isbn: Option<&Isbn>,
+    issn: Option<&Issn>,
+) -> Result<Vec<TitleRow>, DbError> {
+    let mut found: Vec<TitleRow> = Vec::new();
+    if let Some(oclc) = oclc {
+        found.extend(find_by_oclc(conn, oclc)?);
+    }
+    if let Some(isbn) = isbn {
+        found.extend(
+            titles::table
+                .filter(titles::isbn.eq(isbn.as_str()))
+                .select(TitleRow::as_select())
+                .limit(100)
+                .load(conn)?,
+        );
+    }
+    if let Some(issn) = issn {
+        found.extend(
+            titles::table
+                .filter(titles::issn.eq(issn.as_str()))
+                .select(TitleRow::as_select())
+                .limit(100)
+                .load(conn)?,
+        );
+    }
+    found.sort_by_key(|t| t.oclc_number);
+    found.dedup_by(|a, b| a.id == b.id);
+    Ok(found)
 }

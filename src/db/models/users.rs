@@ -271,3 +271,18 @@ fn with_programs(conn: &mut DbConnection, rows: Vec<UserRow>) -> Result<Vec<Acco
         })
         .collect()
 }
+
+/// The names and e-mail addresses of the users with these ids (an audit trail's actors).
+pub fn names(
+    conn: &mut DbConnection,
+    ids: &[String],
+) -> Result<HashMap<String, (String, String)>, DbError> {
+    let rows: Vec<(String, String, String)> = users::table
+        .filter(users::id.eq_any(ids))
+        .select((users::id, users::name, users::email))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, name, email)| (id, (name, email)))
+        .collect())
+}

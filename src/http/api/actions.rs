@@ -8,26 +8,12 @@ use uuid::Uuid;
 use crate::db::models::actions;
 use crate::domain::commitment::LossReason;
 use crate::domain::retention::RetentionEnd;
-use crate::domain::workflow::Action;
+use crate::domain::workflow::{Action, ActionKind};
 use crate::domain::ValidationErrors;
 use crate::error::ApiError;
 use crate::http::extractors::CurrentUser;
 use crate::http::AppState;
 use crate::views::CommitmentView;
-
-/// The action names of the contract.
-pub const ACTIONS: [&str; 10] = [
-    "accept",
-    "decline",
-    "withdraw",
-    "report_loss",
-    "request_release",
-    "approve_release",
-    "deny_release",
-    "renew",
-    "transfer",
-    "expire",
-];
 
 #[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 pub struct ActionRequest {
@@ -57,29 +43,33 @@ fn optional_reason(reason: Option<String>) -> Option<String> {
 }
 
 /// Reads the action's name and extras into a domain action.
-pub fn parse_action(name: &str, body: ActionRequest, today: NaiveDate) -> Result<Action, ApiError> {
-    let action = match name {
-        "accept" => Action::Accept,
-        "decline" => Action::Decline {
+pub fn parse_action(
+    kind: ActionKind,
+    body: ActionRequest,
+    today: NaiveDate,
+) -> Result<Action, ValidationErrors> {
+    let action = match kind {
+        ActionKind::Accept => Action::Accept,
+        ActionKind::Decline => Action::Decline {
             reason: required_reason(body.reason)?,
         },
-        "withdraw" => Action::Withdraw {
+        ActionKind::Withdraw => Action::Withdraw {
             reason: optional_reason(body.reason),
         },
-        "report_loss" => {
+        ActionKind::ReportLoss => {
             let reason = required_reason(body.reason)?;
             let reason =
                 LossReason::parse(&reason).map_err(|m| ValidationErrors::one("reason", m))?;
             Action::ReportLoss { reason }
         }
-        "request_release" => Action::RequestRelease {
+        ActionKind::RequestRelease => Action::RequestRelease {
             reason: required_reason(body.reason)?,
         },
-        "approve_release" => Action::ApproveRelease,
-        "deny_release" => Action::DenyRelease {
+        ActionKind::ApproveRelease => Action::ApproveRelease,
+        ActionKind::DenyRelease => Action::DenyRelease {
             reason: optional_reason(body.reason),
         },
-        "renew" => {
+        ActionKind::Renew => {
             let end = body.retention_end.ok_or_else(|| {
                 ValidationErrors::one("retention_end", "retention_end is required")
             })?;
@@ -87,15 +77,14 @@ pub fn parse_action(name: &str, body: ActionRequest, today: NaiveDate) -> Result
                 RetentionEnd::parse(&end).map_err(|m| ValidationErrors::one("retention_end", m))?;
             Action::Renew { retention_end }
         }
-        "transfer" => Action::Transfer {
+        ActionKind::Transfer => Action::Transfer {
             to_library_id: body.to_library_id.ok_or_else(|| {
                 ValidationErrors::one("to_library_id", "to_library_id is required")
             })?,
         },
-        "expire" => Action::Expire {
+        ActionKind::Expire => Action::Expire {
             as_of: body.as_of.unwrap_or(today),
         },
-        other => return Err(ApiError::NotFound(format!("action {other:?}"))),
     };
     Ok(action)
 }
@@ -114,9 +103,8 @@ pub async fn act(
     body: web::Json<ActionRequest>,
 ) -> Result<web::Json<CommitmentView>, ApiError> {
     let (id, name) = path.into_inner();
-    if !ACTIONS.contains(&name.as_str()) {
-        return Err(ApiError::NotFound(format!("action {name:?}")));
-    }
+    let kind =
+        ActionKind::parse(&name).ok_or_else(|| ApiError::NotFound(format!("action {name:?}")))?;
     let mut body = body.into_inner();
     let version = body
         .version
@@ -124,7 +112,7 @@ pub async fn act(
         .ok_or_else(|| ValidationErrors::one("version", "version is required"))?;
     let version = i32::try_from(version)
         .map_err(|_| ValidationErrors::one("version", "version is out of range"))?;
-    let action = parse_action(&name, body, Utc::now().date_naive())?;
+    let action = parse_action(kind, body, Utc::now().date_naive())?;
     let actor = user.actor;
     let record = state
         .db

@@ -52,7 +52,19 @@ pub async fn login(
     let candidate = errors.require("password", body.password);
     errors.into_result()?;
     let (email, candidate) = (email.unwrap_or_default(), candidate.unwrap_or_default());
-    let account = match Email::parse(&email) {
+    let account = check_credentials(&state, &email, candidate).await?;
+    Ok(HttpResponse::Ok().json(issue_token(&state, account)?))
+}
+
+/// The enabled account with this e-mail and password; the same refusal for an unknown e-mail and
+/// a wrong password (and as long for both), another for a disabled account. The API's sign-in and
+/// the sign-in page both use it.
+pub async fn check_credentials(
+    state: &AppState,
+    email: &str,
+    candidate: String,
+) -> Result<Account, ApiError> {
+    let account = match Email::parse(email) {
         Ok(email) => {
             state
                 .db
@@ -75,7 +87,7 @@ pub async fn login(
     if account.user.disabled {
         return Err(ApiError::Unauthenticated("this account is disabled".into()));
     }
-    Ok(HttpResponse::Ok().json(issue_token(&state, account)?))
+    Ok(account)
 }
 
 /// A fresh token for `account`, in the shape of the login answer.
@@ -128,6 +140,18 @@ pub async fn change_password(
         .and_then(|p| errors.check("new_password", Password::parse(&p)));
     errors.into_result()?;
     let (current, new) = (current.unwrap_or_default(), new.expect("checked above"));
+    let login = change_own_password(&state, &user, current, new).await?;
+    Ok(HttpResponse::Ok().json(login))
+}
+
+/// Checks `current` against the user's password, stores `new` (revoking every earlier token) and
+/// answers with a fresh token: the API's password change and the account page's.
+pub async fn change_own_password(
+    state: &AppState,
+    user: &CurrentUser,
+    current: String,
+    new: Password,
+) -> Result<LoginResponse, ApiError> {
     let stored = user.account.user.password_hash.clone();
     let new_hash = tokio::task::spawn_blocking(move || {
         if !password::verify(&current, &stored) {
@@ -152,5 +176,5 @@ pub async fn change_password(
             users::change(conn, &actor, id, change)
         })
         .await?;
-    Ok(HttpResponse::Ok().json(issue_token(&state, account)?))
+    issue_token(state, account)
 }

@@ -11,6 +11,7 @@ use crate::domain::commitment::{
     CommitmentInput, Condition, Format, NewCommitment, Policy, Shelving, Status, Validation,
 };
 use crate::domain::identifiers::OclcNumber;
+use crate::domain::workflow::Side;
 use crate::domain::ValidationErrors;
 use crate::error::ApiError;
 use crate::http::extractors::CurrentUser;
@@ -130,6 +131,8 @@ pub struct CommitmentQuery {
     pub expiring_before: Option<NaiveDate>,
     /// Only commitments changed at or after this instant (RFC 3339).
     pub updated_since: Option<DateTime<Utc>>,
+    /// Only proposals made by `library` (its collection manager) or by the `program` (allocations).
+    pub proposed_by: Option<Side>,
     pub limit: Option<i64>,
     pub cursor: Option<String>,
 }
@@ -150,6 +153,7 @@ impl CommitmentQuery {
             q: self.q.clone().filter(|q| !q.trim().is_empty()),
             expiring_before: self.expiring_before,
             updated_since: self.updated_since.map(|t| t.naive_utc()),
+            proposed_by: self.proposed_by,
             visible_programs: None,
         })
     }

@@ -4,11 +4,12 @@
 //! the first bytes leave before the last row is read and memory stays flat.
 
 use actix_web::{web, HttpResponse};
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDateTime, Utc};
 use serde::Deserialize;
 
 use super::commitments::CommitmentQuery;
-use crate::db::models::commitments;
+use crate::db::models::commitments::{self, CommitmentFilter};
+use crate::domain::Actor;
 use crate::error::ApiError;
 use crate::exports;
 use crate::formats::ExportFormat;
@@ -75,6 +76,16 @@ pub async fn commitments(
 ) -> Result<HttpResponse, ApiError> {
     let format = format.format.unwrap_or(ExportFormat::Csv);
     let filter = query.filter()?.for_actor(&user.actor);
+    commitments_file(&state, filter, format).await
+}
+
+/// The streamed file of the commitments `filter` selects (already limited to what the caller may
+/// read): the API's export and the export page's download.
+pub async fn commitments_file(
+    state: &AppState,
+    filter: CommitmentFilter,
+    format: ExportFormat,
+) -> Result<HttpResponse, ApiError> {
     let mut headers = Vec::new();
     if format == ExportFormat::OclcCsv {
         let counted = filter.clone();
@@ -123,14 +134,28 @@ pub async fn events(
     query: Query<EventQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let format = query.format.unwrap_or(EventFormat::Csv);
-    let since = query.since.map(|t| t.naive_utc());
-    let programs = (!user.actor.is_admin()).then(|| user.actor.program_ids.clone());
+    Ok(events_file(
+        &state,
+        &user.actor,
+        query.since.map(|t| t.naive_utc()),
+        format,
+    ))
+}
+
+/// The streamed audit trail `actor` may read, from `since`: the API's and the export page's.
+pub fn events_file(
+    state: &AppState,
+    actor: &Actor,
+    since: Option<NaiveDateTime>,
+    format: EventFormat,
+) -> HttpResponse {
+    let programs = (!actor.is_admin()).then(|| actor.program_ids.clone());
     let db = state.db.clone();
     let (content_type, file_name) = match format {
         EventFormat::Csv => ("text/csv; charset=utf-8", "events.csv"),
         EventFormat::Ndjson => ("application/x-ndjson", "events.ndjson"),
     };
-    Ok(stream(content_type, file_name, Vec::new(), move |sink| {
+    stream(content_type, file_name, Vec::new(), move |sink| {
         exports::events(
             &db,
             programs.as_deref(),
@@ -140,5 +165,5 @@ pub async fn events(
         )
         .map(|_| ())
         .map_err(|e| e.to_string())
-    }))
+    })
 }

@@ -87,7 +87,7 @@ pub async fn import(
                 ApiError::BadRequest(format!("the multipart body cannot be read: {e}"))
             })?;
             if part.name() == Some("file") {
-                found = Some(spool(part).await?);
+                found = Some(spool(part, temporary_file()?).await?);
                 break;
             }
         }
@@ -95,29 +95,28 @@ pub async fn import(
             ValidationErrors::one("file", "the multipart body has no field named file")
         })?
     } else {
-        spool(body).await?
+        spool(body, temporary_file()?).await?
     };
     let db = state.db.clone();
-    let report = tokio::task::spawn_blocking(move || -> Result<ImportReport, ImportError> {
-        use std::io::Seek;
-        file.rewind()
-            .map_err(|e| ImportError::File(crate::formats::FormatError::Header(e.to_string())))?;
-        let rows = imports::rows(Box::new(std::io::BufReader::new(file)), format)?;
-        imports::run(&db, &actor, &target, rows, mode, &mut |_| {})
+    let report = tokio::task::spawn_blocking(move || {
+        imports::run_file(&db, &actor, &target, &mut file, format, mode)
     })
     .await
     .map_err(|e| ApiError::Internal(e.to_string()))??;
     Ok(web::Json(report))
 }
 
-/// Writes an upload to a temporary file as it arrives, up to [`MAX_IMPORT_BYTES`].
-async fn spool<S, E>(mut body: S) -> Result<std::fs::File, ApiError>
+/// An anonymous temporary file to spool an upload to.
+pub fn temporary_file() -> Result<std::fs::File, ApiError> {
+    tempfile::tempfile().map_err(|e| ApiError::Internal(format!("cannot spool the upload: {e}")))
+}
+
+/// Writes an upload into `file` as it arrives, up to [`MAX_IMPORT_BYTES`].
+pub async fn spool<S, E>(mut body: S, mut file: std::fs::File) -> Result<std::fs::File, ApiError>
 where
     S: futures_util::Stream<Item = Result<web::Bytes, E>> + Unpin,
     E: std::fmt::Display,
 {
-    let mut file = tempfile::tempfile()
-        .map_err(|e| ApiError::Internal(format!("cannot spool the upload: {e}")))?;
     let mut size = 0_usize;
     while let Some(chunk) = body.next().await {
         let chunk =

@@ -76,7 +76,7 @@ pub struct UpdateUserRequest {
     pub password: Option<String>,
 }
 
-async fn hash_password(password: Password) -> Result<String, ApiError> {
+pub async fn hash_password(password: Password) -> Result<String, ApiError> {
     tokio::task::spawn_blocking(move || password::hash(&password))
         .await
         .map_err(|e| ApiError::Internal(e.to_string()))?

@@ -1,0 +1,299 @@
+//! `GET /commitments/new` and `POST /commitments`: a collection manager proposes for its library,
+//! a coordinator allocates to a member library. The form's fields carry the JSON names of
+//! `POST /api/v1/commitments`; the same parse and store functions check them, and a form with
+//! errors comes back (422) with each message beside its field and the input kept.
+
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpRequest, HttpResponse};
+use askama::Template;
+use chrono::Utc;
+use uuid::Uuid;
+
+use super::session::PageUser;
+use super::view::words;
+use super::{
+    choices, render, see_other, Choice, Chrome, FieldErrors, Form, PageError, Section, SignedInForm,
+};
+use crate::db::models::commitments;
+use crate::db::models::libraries::{self, LibraryRow};
+use crate::db::models::programs::{self, ProgramRow};
+use crate::db::{DbConnection, DbError, MAX_PAGE};
+use crate::domain::commitment::{
+    CommitmentInput, Condition, Format, NewCommitment, Policy, Shelving, Validation,
+};
+use crate::domain::{Actor, Capability, ValidationErrors};
+use crate::error::ApiError;
+use crate::http::extractors::CurrentUser;
+use crate::http::AppState;
+
+/// The text fields of the form, in the order shown, with their labels.
+const TEXT_FIELDS: [(&str, &str); 12] = [
+    ("author", "Author"),
+    ("publisher", "Publisher"),
+    ("pub_year", "Publication year"),
+    ("isbn", "ISBN"),
+    ("issn", "ISSN"),
+    ("local_bib_id", "Local bib id"),
+    ("local_item_id", "Local item id"),
+    ("barcode", "Barcode"),
+    ("call_number", "Call number"),
+    (
+        "materials_specified",
+        "Materials specified (volumes of a serial)",
+    ),
+    ("public_note", "Public note"),
+    ("private_note", "Private note"),
+];
+
+/// Every field the form shows (a message for any other goes at its top).
+const SHOWN: [&str; 23] = [
+    "program_id",
+    "library_id",
+    "oclc_number",
+    "title",
+    "format",
+    "shelving",
+    "condition",
+    "validation",
+    "policies",
+    "retention_start",
+    "retention_end",
+    "author",
+    "publisher",
+    "pub_year",
+    "isbn",
+    "issn",
+    "local_bib_id",
+    "local_item_id",
+    "barcode",
+    "call_number",
+    "materials_specified",
+    "public_note",
+    "private_note",
+];
+
+pub struct TextField {
+    pub name: &'static str,
+    pub label: &'static str,
+    pub value: String,
+}
+
+#[derive(Template)]
+#[template(path = "propose.html")]
+struct ProposePage {
+    chrome: Chrome,
+    heading: &'static str,
+    programs: Vec<Choice>,
+    libraries: Vec<Choice>,
+    /// A collection manager's own library: fixed, not chosen.
+    own_library: Option<LibraryRow>,
+    values: Form,
+    policies_chosen: Vec<String>,
+    text_fields: Vec<TextField>,
+    formats: Vec<&'static str>,
+    shelvings: Vec<&'static str>,
+    conditions: Vec<&'static str>,
+    validations: Vec<&'static str>,
+    policies: Vec<&'static str>,
+    errors: FieldErrors,
+    problem: Option<String>,
+}
+
+impl ProposePage {
+    fn value(&self, name: &str) -> String {
+        self.values.text(name).unwrap_or_default()
+    }
+
+    fn label(&self, code: &str) -> String {
+        words(code)
+    }
+}
+
+/// The programs, the libraries, and a collection manager's own library.
+type Proposable = (Vec<ProgramRow>, Vec<LibraryRow>, Option<LibraryRow>);
+
+/// Where `actor` may propose: the programs it acts in, and the libraries it may propose for.
+fn proposable(
+    conn: &mut DbConnection,
+    actor: &Actor,
+) -> Result<Proposable, DbError> {
+    let programs: Vec<ProgramRow> = programs::list(conn, None, MAX_PAGE)?
+        .items
+        .into_iter()
+        .filter(|p| Uuid::parse_str(&p.id).is_ok_and(|id| actor.can_read_program(id)))
+        .collect();
+    match actor.library_id {
+        Some(library) => {
+            let own = libraries::find(conn, library)?;
+            Ok((programs, vec![own.clone()], Some(own)))
+        }
+        None => {
+            let visible = (!actor.is_admin()).then(|| actor.program_ids.clone());
+            Ok((
+                programs,
+                libraries::of_programs(conn, visible.as_deref())?,
+                None,
+            ))
+        }
+    }
+}
+
+async fn form_page(
+    req: &HttpRequest,
+    state: &AppState,
+    user: &CurrentUser,
+    values: Form,
+    errors: FieldErrors,
+    problem: Option<String>,
+) -> Result<ProposePage, PageError> {
+    if !user.actor.can(Capability::Propose) {
+        return Err(ApiError::Forbidden("an auditor only reads".into()).into());
+    }
+    let actor = user.actor.clone();
+    let (programs, libraries, own_library) =
+        state.db.read(move |conn| proposable(conn, &actor)).await?;
+    Ok(ProposePage {
+        chrome: Chrome::new(req, user, Section::Propose),
+        heading: if own_library.is_some() {
+            "Propose a commitment"
+        } else {
+            "Allocate a commitment to a library"
+        },
+        programs: choices(
+            programs
+                .into_iter()
+                .map(|p| (p.id, format!("{} — {}", p.code, p.name))),
+            values.text("program_id").as_deref(),
+        ),
+        libraries: choices(
+            libraries
+                .into_iter()
+                .map(|l| (l.id, format!("{} — {}", l.oclc_symbol, l.name))),
+            values.text("library_id").as_deref(),
+        ),
+        own_library,
+        policies_chosen: values.all("policies"),
+        text_fields: TEXT_FIELDS
+            .iter()
+            .map(|(name, label)| TextField {
+                name,
+                label,
+                value: values.text(name).unwrap_or_default(),
+            })
+            .collect(),
+        values,
+        formats: Format::ALL.iter().map(|f| f.as_str()).collect(),
+        shelvings: Shelving::ALL.iter().map(|s| s.as_str()).collect(),
+        conditions: Condition::ALL.iter().map(|s| s.as_str()).collect(),
+        validations: Validation::ALL.iter().map(|s| s.as_str()).collect(),
+        policies: Policy::ALL.iter().map(|s| s.as_str()).collect(),
+        errors,
+        problem,
+    })
+}
+
+pub async fn new(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    user: PageUser,
+) -> Result<HttpResponse, PageError> {
+    let page = form_page(
+        &req,
+        &state,
+        &user.0,
+        Form::default(),
+        FieldErrors::default(),
+        None,
+    )
+    .await?;
+    render(StatusCode::OK, &page)
+}
+
+/// The form as the API's input; values that do not read are field errors.
+fn input_of(form: &Form, actor: &Actor, errors: &mut ValidationErrors) -> CommitmentInput {
+    let library_id = match actor.library_id {
+        // A collection manager proposes for its own library, whatever the form says.
+        Some(own) => Some(own),
+        None => form.id("library_id", errors),
+    };
+    let mut policies = Vec::new();
+    for value in form.all("policies") {
+        if let Some(policy) = errors.check("policies", Policy::parse(&value)) {
+            policies.push(policy);
+        }
+    }
+    CommitmentInput {
+        program_id: form.id("program_id", errors),
+        library_id,
+        oclc_number: form.text("oclc_number"),
+        title: form.text("title"),
+        author: form.text("author"),
+        publisher: form.text("publisher"),
+        pub_year: form.parsed("pub_year", errors, |v| {
+            v.parse::<i64>()
+                .map_err(|_| format!("pub_year {v:?} is not a year"))
+        }),
+        isbn: form.text("isbn"),
+        issn: form.text("issn"),
+        format: form.parsed("format", errors, Format::parse),
+        local_bib_id: form.text("local_bib_id"),
+        local_item_id: form.text("local_item_id"),
+        barcode: form.text("barcode"),
+        call_number: form.text("call_number"),
+        materials_specified: form.text("materials_specified"),
+        shelving: form.parsed("shelving", errors, Shelving::parse),
+        condition: form.parsed("condition", errors, Condition::parse),
+        validation: form.parsed("validation", errors, Validation::parse),
+        policies,
+        retention_start: form.text("retention_start"),
+        retention_end: form.text("retention_end"),
+        public_note: form.text("public_note"),
+        private_note: form.text("private_note"),
+    }
+}
+
+pub async fn create(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    submitted: SignedInForm,
+) -> Result<HttpResponse, PageError> {
+    let SignedInForm { user, form } = submitted;
+    let mut errors = ValidationErrors::new();
+    let input = input_of(&form, &user.actor, &mut errors);
+    let parsed = NewCommitment::parse(input, Utc::now().date_naive());
+    let outcome = match (parsed, errors.is_empty()) {
+        (Ok(new), true) => {
+            let actor = user.actor.clone();
+            state
+                .db
+                .write(move |conn| commitments::propose(conn, &actor, new))
+                .await
+        }
+        (Ok(_), false) => Err(DbError::Invalid(errors)),
+        (Err(invalid), _) => {
+            errors.0.extend(invalid.0);
+            Err(DbError::Invalid(errors))
+        }
+    };
+    let (status, field_errors, problem) = match outcome {
+        Ok(record) => {
+            return Ok(see_other(&format!(
+                "/commitments/{}?done=propose",
+                record.commitment.id
+            )))
+        }
+        Err(DbError::Invalid(errors)) => {
+            let fields = FieldErrors::of(&errors);
+            let others = fields.others(&SHOWN);
+            (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                fields,
+                (!others.is_empty()).then(|| others.join("; ")),
+            )
+        }
+        Err(DbError::Forbidden(why)) => (StatusCode::FORBIDDEN, FieldErrors::default(), Some(why)),
+        Err(other) => return Err(other.into()),
+    };
+    let page = form_page(&req, &state, &user, form, field_errors, problem).await?;
+    render(status, &page)
+}
