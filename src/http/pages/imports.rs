@@ -135,6 +135,7 @@ pub async fn new(
 struct Received {
     form: Form,
     upload_id: Option<Uuid>,
+    file: Option<std::fs::File>,
     file_name: String,
     size: u64,
 }
@@ -149,6 +150,7 @@ async fn receive(
     let mut received = Received {
         form: Form::default(),
         upload_id: None,
+        file: None,
         file_name: String::new(),
         size: 0,
     };
@@ -175,6 +177,7 @@ async fn receive(
                 }
             };
             received.size = file.metadata().map(|m| m.len()).unwrap_or(0);
+            received.file = Some(file);
         } else {
             let mut value = Vec::new();
             while let Some(chunk) = part.next().await {
@@ -225,12 +228,12 @@ fn request_of(form: &Form, actor: &Actor) -> Result<Request, ValidationErrors> {
     })
 }
 
-/// Checks the target and imports the kept upload `id` as `request` says.
+/// Checks the target and imports the spooled upload `file` as `request` says.
 async fn run(
     state: &AppState,
     user: &CurrentUser,
     request: &Request,
-    upload: Uuid,
+    mut file: std::fs::File,
 ) -> Result<(ImportReport, String), PageError> {
     let (actor, program_id, library_id) =
         (user.actor.clone(), request.program_id, request.library_id);
@@ -250,10 +253,6 @@ async fn run(
             other => other.into(),
         })?;
     let label = format!("{} · {}", target.program.code, target.library.oclc_symbol);
-    let (_, mut file) = state
-        .uploads
-        .open(upload, user.actor.user_id)
-        .ok_or_else(|| ApiError::NotFound("upload".into()))?;
     let (db, actor, format, mode) = (
         state.db.clone(),
         user.actor.clone(),
@@ -279,7 +278,7 @@ pub async fn submit(
         .get(actix_web::http::header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.to_ascii_lowercase().starts_with("multipart/form-data"));
-    let (form, upload, file_name, fresh) = if multipart {
+    let (form, upload, fresh_file, file_name, fresh) = if multipart {
         let received = receive(&state, &req, payload).await?;
         if let Err(refused) = check_csrf(&req, received.form.text("csrf_token").as_deref()) {
             if let Some(id) = received.upload_id {
@@ -292,13 +291,14 @@ pub async fn submit(
             received
                 .upload_id
                 .filter(|_| received.size > 0 || !received.file_name.is_empty()),
+            received.file,
             received.file_name,
             true,
         )
     } else {
         let mut payload = payload.into_inner();
         let form = <Form as actix_web::FromRequest>::from_request(&req, &mut payload).await?;
-        (form, None, String::new(), false)
+        (form, None, None, String::new(), false)
     };
     let Some(user) = session_user(&req).await else {
         if let (Some(id), true) = (upload, fresh) {
@@ -306,11 +306,15 @@ pub async fn submit(
         }
         return Err(PageError::SignIn);
     };
-    let kept = match form.text("upload_id") {
+    let mut kept = match form.text("upload_id") {
         Some(id) if !fresh => Uuid::parse_str(&id)
             .ok()
             .and_then(|id| state.uploads.open(id, user.actor.user_id)),
         _ => None,
+    };
+    let file = match kept.as_mut() {
+        Some((_, file)) => file.try_clone().ok(),
+        None => fresh_file,
     };
     // Importing a checked upload: what it was checked for, in the mode now chosen.
     let (request, upload, file_name) = match (&kept, upload) {
@@ -335,7 +339,7 @@ pub async fn submit(
         Ok(_) => ValidationErrors::new(),
         Err(errors) => errors.clone(),
     };
-    if upload.is_none() {
+    if upload.is_none() || file.is_none() {
         errors.add(
             "file",
             if form.text("upload_id").is_some() {
@@ -345,9 +349,9 @@ pub async fn submit(
             },
         );
     }
-    let (request, upload) = match (request, upload, errors.is_empty()) {
-        (Ok(request), Some(upload), true) => (request, upload),
-        (_, upload, _) => {
+    let (request, upload, file) = match (request, upload, file, errors.is_empty()) {
+        (Ok(request), Some(upload), Some(file), true) => (request, upload, file),
+        (_, upload, _, _) => {
             if let (Some(id), true) = (upload, fresh) {
                 state.uploads.discard(id);
             }
@@ -364,7 +368,7 @@ pub async fn submit(
             return render(StatusCode::UNPROCESSABLE_ENTITY, &page);
         }
     };
-    let outcome = run(&state, &user, &request, upload).await;
+    let outcome = run(&state, &user, &request, file).await;
     let keep = request.mode == ImportMode::Validate && outcome.is_ok();
     if keep {
         let kept = Upload {

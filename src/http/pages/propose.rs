@@ -113,10 +113,7 @@ impl ProposePage {
 type Proposable = (Vec<ProgramRow>, Vec<LibraryRow>, Option<LibraryRow>);
 
 /// Where `actor` may propose: the programs it acts in, and the libraries it may propose for.
-fn proposable(
-    conn: &mut DbConnection,
-    actor: &Actor,
-) -> Result<Proposable, DbError> {
+fn proposable(conn: &mut DbConnection, actor: &Actor) -> Result<Proposable, DbError> {
     let programs: Vec<ProgramRow> = programs::list(conn, None, MAX_PAGE)?
         .items
         .into_iter()
