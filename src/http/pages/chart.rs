@@ -86,8 +86,10 @@ impl ExpiryChart {
                 }
             })
             .collect();
-        let ticks = [0, top / 2, top]
+        let middle = (top % 2 == 0).then_some(top / 2);
+        let ticks = [Some(0), middle, Some(top)]
             .into_iter()
+            .flatten()
             .map(|value| Tick {
                 y: unit(TOP + plot_h - plot_h * value as f64 / top as f64 + 4.0),
                 label: value.to_string(),

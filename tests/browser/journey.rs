@@ -1,0 +1,415 @@
+//! One journey through the pages by every role, in headless Chromium.
+
+use std::io::Write;
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use fantoccini::{Client, ClientBuilder, Locator};
+use serde_json::json;
+
+use crate::helpers::{self, TestApp};
+use crate::world::World;
+
+crate::on_both_backends!(every_role_does_its_job_in_the_browser);
+
+const CHROMIUM: &str = "/usr/bin/chromium";
+const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+
+/// ChromeDriver on a free port, stopped when dropped.
+struct Driver {
+    child: Child,
+    url: String,
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port")
+}
+
+async fn start_driver() -> Option<Driver> {
+    if !Path::new(CHROMIUM).exists() || !Path::new(CHROMEDRIVER).exists() {
+        let _ = std::io::stderr().write_all(
+            b"\nNOTICE: browser tests SKIPPED: install Debian's chromium and chromium-driver \
+              (/usr/bin/chromium, /usr/bin/chromedriver) to run them.\n",
+        );
+        return None;
+    }
+    let port = free_port();
+    let child = Command::new(CHROMEDRIVER)
+        .arg(format!("--port={port}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("chromedriver starts");
+    let driver = Driver {
+        child,
+        url: format!("http://127.0.0.1:{port}"),
+    };
+    let started = Instant::now();
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "chromedriver did not listen"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    Some(driver)
+}
+
+/// A headless Chromium with its own profile, downloading into `downloads`.
+async fn browser(driver: &Driver, profile: &Path, downloads: &Path) -> Client {
+    let mut capabilities = serde_json::Map::new();
+    capabilities.insert(
+        "goog:chromeOptions".into(),
+        json!({
+            "binary": CHROMIUM,
+            "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                     "--disable-component-update", "--disable-sync", "--disable-quic", "--no-first-run",
+                     "--disable-dev-shm-usage", "--window-size=1280,1000",
+                     format!("--user-data-dir={}", profile.display())],
+            "prefs": {"download.default_directory": downloads.display().to_string(),
+                      "download.prompt_for_download": false}
+        }),
+    );
+    let connector = hyper_util::client::legacy::connect::HttpConnector::new();
+    ClientBuilder::new(connector)
+        .capabilities(capabilities)
+        .connect(&driver.url)
+        .await
+        .expect("a WebDriver session")
+}
+
+/// Saves the page as NAME-1280.png and NAME-390.png when `REGISTRY_SCREENSHOTS` names a folder.
+async fn look(client: &Client, name: &str) {
+    let Some(dir) = std::env::var_os("REGISTRY_SCREENSHOTS").map(PathBuf::from) else {
+        return;
+    };
+    std::fs::create_dir_all(&dir).unwrap();
+    for width in [1280_u32, 390] {
+        client.set_window_size(width, 1000).await.unwrap();
+        let height = client
+            .execute("return document.documentElement.scrollHeight", vec![])
+            .await
+            .unwrap()
+            .as_u64()
+            .unwrap_or(1000)
+            .min(8000) as u32;
+        client.set_window_size(width, height + 120).await.unwrap();
+        let png = client.screenshot().await.unwrap();
+        std::fs::write(dir.join(format!("{name}-{width}.png")), png).unwrap();
+    }
+    client.set_window_size(1280, 1000).await.unwrap();
+}
+
+async fn text_of_page(client: &Client) -> String {
+    client
+        .find(Locator::Css("main"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap()
+}
+
+async fn sign_in(client: &Client, app: &TestApp, email: &str) {
+    client
+        .goto(&format!("{}/login", app.address))
+        .await
+        .unwrap();
+    look(client, "login").await;
+    client
+        .find(Locator::Id("email"))
+        .await
+        .unwrap()
+        .send_keys(email)
+        .await
+        .unwrap();
+    client
+        .find(Locator::Id("password"))
+        .await
+        .unwrap()
+        .send_keys(helpers::PASSWORD)
+        .await
+        .unwrap();
+    client
+        .find(Locator::Css("main button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    client
+        .wait()
+        .for_element(Locator::XPath("//h1[starts-with(., 'Welcome')]"))
+        .await
+        .unwrap();
+}
+
+async fn sign_out(client: &Client) {
+    client
+        .find(Locator::Css(".who button"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    client
+        .wait()
+        .for_element(Locator::XPath("//h1[. = 'Sign in']"))
+        .await
+        .unwrap();
+}
+
+/// The first file that appears in `dir`, once fully written.
+async fn downloaded(dir: &Path) -> String {
+    let started = Instant::now();
+    loop {
+        let done: Vec<PathBuf> = std::fs::read_dir(dir)
+            .unwrap()
+            .flatten()
+            .map(|e| e.path())
+            .filter(|p| !p.to_string_lossy().ends_with(".crdownload"))
+            .collect();
+        if let Some(file) = done.first() {
+            return std::fs::read_to_string(file).unwrap();
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "no file was downloaded into {}",
+            dir.display()
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+async fn every_role_does_its_job_in_the_browser(app: TestApp) {
+    let Some(driver) = start_driver().await else {
+        return;
+    };
+    let world = World::new(app).await;
+    let app = &world.app;
+    let scratch = tempfile::tempdir().unwrap();
+    let downloads = scratch.path().join("downloads");
+    std::fs::create_dir_all(&downloads).unwrap();
+    let client = browser(&driver, &scratch.path().join("profile"), &downloads).await;
+
+    // A collection manager proposes a commitment for its library.
+    sign_in(&client, app, "cm.eym@test.org").await;
+    look(&client, "dashboard-collection-manager").await;
+    client
+        .find(Locator::LinkText("Propose"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    client
+        .wait()
+        .for_element(Locator::Id("oclc_number"))
+        .await
+        .unwrap();
+    // First without a title: the form comes back with the message and the input kept.
+    client
+        .find(Locator::Id("program_id"))
+        .await
+        .unwrap()
+        .select_by_value(world.east["id"].as_str().unwrap())
+        .await
+        .unwrap();
+    client
+        .find(Locator::Id("oclc_number"))
+        .await
+        .unwrap()
+        .send_keys("(OCoLC)ocm00054321")
+        .await
+        .unwrap();
+    client
+        .find(Locator::Css(
+            "form[action='/commitments'] button[type=submit]",
+        ))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    client
+        .wait()
+        .for_element(Locator::Id("title-error"))
+        .await
+        .unwrap();
+    look(&client, "propose-with-errors").await;
+    let kept = client
+        .find(Locator::Id("oclc_number"))
+        .await
+        .unwrap()
+        .prop("value")
+        .await
+        .unwrap();
+    assert_eq!(kept.as_deref(), Some("(OCoLC)ocm00054321"));
+    client
+        .find(Locator::Id("title"))
+        .await
+        .unwrap()
+        .send_keys("The Whale, in the browser")
+        .await
+        .unwrap();
+    client
+        .find(Locator::Css(
+            "form[action='/commitments'] button[type=submit]",
+        ))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    client
+        .wait()
+        .for_element(Locator::XPath(
+            "//h1[contains(., 'The Whale, in the browser')]",
+        ))
+        .await
+        .unwrap();
+    let detail_url = client.current_url().await.unwrap();
+    let detail_path = detail_url.path().to_owned();
+    assert!(text_of_page(&client).await.contains("proposed"));
+    sign_out(&client).await;
+
+    // The coordinator sees it waiting on the dashboard and accepts it.
+    sign_in(&client, app, "coord.east@test.org").await;
+    look(&client, "dashboard-coordinator").await;
+    let dashboard = text_of_page(&client).await;
+    let (_, waiting) = dashboard
+        .split_once("Proposals from libraries to accept or decline")
+        .expect("the proposals section");
+    assert!(waiting.contains("The Whale, in the browser"), "{dashboard}");
+    client
+        .find(Locator::LinkText("The Whale, in the browser"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    client
+        .wait()
+        .for_element(Locator::Css("form[action$='/accept'] button"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    client
+        .wait()
+        .for_element(Locator::XPath("//p[contains(., 'Done: accept.')]"))
+        .await
+        .unwrap();
+    look(&client, "detail-coordinator").await;
+    assert!(text_of_page(&client).await.contains("proposed → active"));
+    client
+        .goto(&format!("{}/commitments", app.address))
+        .await
+        .unwrap();
+    look(&client, "commitments").await;
+    sign_out(&client).await;
+
+    // The auditor finds it by OCLC number and downloads a CSV export holding it.
+    sign_in(&client, app, "auditor.east@test.org").await;
+    look(&client, "dashboard-auditor").await;
+    client
+        .find(Locator::LinkText("Title lookup"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    client
+        .wait()
+        .for_element(Locator::Id("q"))
+        .await
+        .unwrap()
+        .send_keys("ocm00054321")
+        .await
+        .unwrap();
+    client
+        .find(Locator::Css("form[role=search] button"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    client
+        .wait()
+        .for_element(Locator::XPath("//h2[. = 'The Whale, in the browser']"))
+        .await
+        .unwrap();
+    look(&client, "title-lookup").await;
+    assert!(text_of_page(&client)
+        .await
+        .contains("1 library retains this title (EYM), the longest until 2031-06-30."));
+    client
+        .find(Locator::LinkText("Export"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    client
+        .wait()
+        .for_element(Locator::Id("x-format"))
+        .await
+        .unwrap()
+        .select_by_value("csv")
+        .await
+        .unwrap();
+    look(&client, "exports").await;
+    client
+        .find(Locator::Css("form[action='/exports/commitments'] button"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let csv = downloaded(&downloads).await;
+    assert!(csv.starts_with("id,program_code,oclc_symbol"), "{csv}");
+    assert!(csv.contains(",54321,"), "{csv}");
+    assert!(csv.contains("The Whale, in the browser"), "{csv}");
+    sign_out(&client).await;
+
+    // A collection manager of another library opens it: no accept button.
+    sign_in(&client, app, "cm.amh@test.org").await;
+    client
+        .goto(&format!("{}{detail_path}", app.address))
+        .await
+        .unwrap();
+    client
+        .wait()
+        .for_element(Locator::XPath(
+            "//h1[contains(., 'The Whale, in the browser')]",
+        ))
+        .await
+        .unwrap();
+    look(&client, "detail-other-library").await;
+    let accept = client
+        .find_all(Locator::Css("form[action$='/accept']"))
+        .await
+        .unwrap();
+    assert!(accept.is_empty(), "another library is offered accept");
+    let forms = client.find_all(Locator::Css("form.action")).await.unwrap();
+    assert!(forms.is_empty(), "another library is offered an action");
+    client
+        .goto(&format!("{}/imports/new", app.address))
+        .await
+        .unwrap();
+    look(&client, "import").await;
+    client.close().await.unwrap();
+}
