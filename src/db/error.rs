@@ -6,6 +6,7 @@
 
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
 
+use crate::domain::workflow::Refusal;
 use crate::domain::ValidationErrors;
 
 #[derive(Debug, thiserror::Error)]
@@ -33,6 +34,23 @@ pub enum DbError {
     /// Work rolled back on purpose (a validation run, an import with rejected rows).
     #[error("rolled back")]
     RolledBack,
+}
+
+impl From<Refusal> for DbError {
+    /// A workflow refusal as the persistence error; [`crate::db::models::commitments::refusal`]
+    /// adds the row's version to a conflict.
+    fn from(refusal: Refusal) -> Self {
+        match refusal {
+            Refusal::NotVisible => DbError::NotFound("commitment"),
+            Refusal::Forbidden(why) => DbError::Forbidden(why),
+            Refusal::WrongState { status } => DbError::Conflict {
+                message: format!("the commitment is {status}, which does not allow this action"),
+                status: Some(status.as_str().to_owned()),
+                version: None,
+            },
+            Refusal::Invalid(errors) => DbError::Invalid(errors),
+        }
+    }
 }
 
 impl From<DieselError> for DbError {

@@ -17,6 +17,7 @@ crate::on_both_backends!(
     title_lookup_shows_every_visible_commitment,
     commitment_of_another_program_is_404,
     program_summary_counts_by_status_library_and_year,
+    a_reader_of_several_programs_pages_through_all_of_them_in_id_order,
 );
 
 fn items(body: &Value) -> Vec<Value> {
@@ -488,4 +489,66 @@ async fn a_query_parameter_that_does_not_read_is_named_with_its_value(app: TestA
             .starts_with("updated_since \"yesterday\" cannot be read"),
         "{body}"
     );
+}
+
+async fn a_reader_of_several_programs_pages_through_all_of_them_in_id_order(app: TestApp) {
+    let w = World::new(app).await;
+    let mut made = Vec::new();
+    for n in 0..7 {
+        let (program, library, token) = if n % 2 == 0 {
+            (&w.east, &w.eym, &w.cm_eym)
+        } else {
+            (&w.west, &w.dkc, &w.cm_dkc)
+        };
+        let (status, c) = w.propose(token, program, library, 600 + n, json!({})).await;
+        assert_eq!(status, StatusCode::CREATED, "{c}");
+        made.push(c["id"].as_str().unwrap().to_owned());
+    }
+    w.app
+        .create_user(
+            &w.admin,
+            "both@test.org",
+            "auditor",
+            None,
+            &[&w.east, &w.west],
+        )
+        .await;
+    let both = w.app.login("both@test.org", crate::helpers::PASSWORD).await;
+    let mut seen = Vec::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let path = match &cursor {
+            Some(c) => format!("/api/v1/commitments?limit=3&cursor={c}"),
+            None => "/api/v1/commitments?limit=3".to_owned(),
+        };
+        let (status, page) = w.app.get(&path, &both).await;
+        assert_eq!(status, StatusCode::OK, "{page}");
+        seen.extend(
+            items(&page)
+                .iter()
+                .map(|c| c["id"].as_str().unwrap().to_owned()),
+        );
+        match page["next_cursor"].as_str() {
+            Some(next) => cursor = Some(next.to_owned()),
+            None => break,
+        }
+    }
+    assert_eq!(seen, made);
+    // One program of the two, and a program outside the reader's scope.
+    let (_, east) = w
+        .app
+        .get(
+            &format!("/api/v1/commitments?program_id={}", id(&w.east)),
+            &both,
+        )
+        .await;
+    assert_eq!(items(&east).len(), 4);
+    let (_, west) = w
+        .app
+        .get(
+            &format!("/api/v1/commitments?program_id={}", id(&w.west)),
+            &w.auditor_east,
+        )
+        .await;
+    assert!(items(&west).is_empty());
 }

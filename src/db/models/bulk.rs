@@ -20,7 +20,7 @@ use crate::db::audit::NewEvent;
 use crate::db::schema::{commitments as commitments_table, titles as titles_table};
 use crate::db::{DbConnection, DbError};
 use crate::domain::commitment::{NewCommitment, Status};
-use crate::domain::workflow::{self, Refusal};
+use crate::domain::workflow;
 use crate::domain::{Actor, FieldError};
 
 /// The program and library an import writes to, checked for the actor: only [`Target::check`]
@@ -43,10 +43,7 @@ impl Target {
     ) -> Result<Target, DbError> {
         let program = programs::find(conn, program_id)?;
         let library = libraries::find(conn, library_id)?;
-        workflow::may_propose(actor, program_id, library_id).map_err(|refusal| match refusal {
-            Refusal::Forbidden(why) => DbError::Forbidden(why),
-            _ => DbError::Forbidden("you may not import into this program and library".into()),
-        })?;
+        workflow::may_propose(actor, program_id, library_id)?;
         commitments::require_member(conn, &program, &library, "library_id")?;
         Ok(Target {
             program,

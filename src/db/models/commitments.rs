@@ -130,6 +130,70 @@ macro_rules! joined_query {
     };
 }
 
+/// The joined query of the lists, with left joins. The rows always exist (foreign keys), but
+/// SQLite reorders inner joins: it puts the small `programs` table outermost, then has to sort every
+/// matching commitment for `ORDER BY id LIMIT 51` (110,000 commitments: 90 ms a page). Left joins
+/// keep `commitments` outermost, where an index gives the keyset order and the scan stops at the
+/// limit (1 ms).
+macro_rules! listed_query {
+    () => {
+        commitments::table
+            .left_join(programs::table)
+            .left_join(libraries::table)
+            .left_join(titles_table::table)
+            .select((
+                commitments::all_columns,
+                programs::all_columns.nullable(),
+                libraries::all_columns.nullable(),
+                titles_table::all_columns.nullable(),
+            ))
+    };
+}
+
+type Listed = (
+    CommitmentRow,
+    Option<ProgramRow>,
+    Option<LibraryRow>,
+    Option<TitleRow>,
+);
+
+fn from_listed((commitment, program, library, title): Listed) -> Result<CommitmentRecord, DbError> {
+    match (program, library, title) {
+        (Some(program), Some(library), Some(title)) => Ok(CommitmentRecord {
+            commitment,
+            program,
+            library,
+            title,
+        }),
+        _ => Err(DbError::Corrupt(format!(
+            "commitment {} refers to a program, library or title that does not exist",
+            commitment.id
+        ))),
+    }
+}
+
+/// The filter split by program: a caller who reads several programs gets one query per program
+/// (each walks its program's index in keyset order), merged by id; a program the caller may not
+/// read gives nothing.
+fn by_program(filter: &CommitmentFilter) -> Vec<CommitmentFilter> {
+    match (&filter.visible_programs, filter.program_id) {
+        (None, _) => vec![filter.clone()],
+        (Some(visible), Some(program)) if visible.contains(&program) => vec![CommitmentFilter {
+            visible_programs: None,
+            ..filter.clone()
+        }],
+        (Some(_), Some(_)) => Vec::new(),
+        (Some(visible), None) => visible
+            .iter()
+            .map(|program| CommitmentFilter {
+                program_id: Some(*program),
+                visible_programs: None,
+                ..filter.clone()
+            })
+            .collect(),
+    }
+}
+
 /// One commitment with its program, library and title.
 pub fn find(conn: &mut DbConnection, id: Uuid) -> Result<CommitmentRecord, DbError> {
     joined_query!()
@@ -256,16 +320,29 @@ pub fn list(
     limit: i64,
 ) -> Result<Page<CommitmentRecord>, DbError> {
     let backend = backend_of(conn);
-    let mut query = joined_query!()
-        .order(commitments::id)
-        .limit(limit + 1)
-        .into_boxed();
-    if let Some(after) = after {
-        query = query.filter(commitments::id.gt(after.to_owned()));
+    let mut rows: Vec<Listed> = Vec::new();
+    for part in by_program(filter) {
+        let mut query = listed_query!()
+            .order(commitments::id)
+            .limit(limit + 1)
+            .into_boxed();
+        if let Some(after) = after {
+            query = query.filter(commitments::id.gt(after.to_owned()));
+        }
+        apply_filter!(query, &part, backend);
+        rows.extend(query.load::<Listed>(conn)?);
     }
-    apply_filter!(query, filter, backend);
-    let rows: Vec<Joined> = query.load(conn)?;
-    Ok(Page::from_rows(rows, limit, |row| row.0.id.clone()).map(into_record))
+    rows.sort_by(|a, b| a.0.id.cmp(&b.0.id));
+    rows.truncate(usize::try_from(limit + 1).unwrap_or(0));
+    let page = Page::from_rows(rows, limit, |row| row.0.id.clone());
+    Ok(Page {
+        items: page
+            .items
+            .into_iter()
+            .map(from_listed)
+            .collect::<Result<_, _>>()?,
+        next_after: page.next_after,
+    })
 }
 
 /// The `limit` commitments matching `filter` just before the key `before`, in id order: the
@@ -278,19 +355,26 @@ pub fn list_before(
     limit: i64,
 ) -> Result<Page<CommitmentRecord>, DbError> {
     let backend = backend_of(conn);
-    let mut query = joined_query!()
-        .order(commitments::id.desc())
-        .limit(limit + 1)
-        .filter(commitments::id.lt(before.to_owned()))
-        .into_boxed();
-    apply_filter!(query, filter, backend);
-    let mut rows: Vec<Joined> = query.load(conn)?;
+    let mut rows: Vec<Listed> = Vec::new();
+    for part in by_program(filter) {
+        let mut query = listed_query!()
+            .order(commitments::id.desc())
+            .limit(limit + 1)
+            .filter(commitments::id.lt(before.to_owned()))
+            .into_boxed();
+        apply_filter!(query, &part, backend);
+        rows.extend(query.load::<Listed>(conn)?);
+    }
+    rows.sort_by(|a, b| b.0.id.cmp(&a.0.id));
     let more = rows.len() as i64 > limit;
     rows.truncate(usize::try_from(limit).unwrap_or(0));
     rows.reverse();
     let next_after = more.then(|| rows.first().map(|r| r.0.id.clone())).flatten();
     Ok(Page {
-        items: rows.into_iter().map(into_record).collect(),
+        items: rows
+            .into_iter()
+            .map(from_listed)
+            .collect::<Result<_, _>>()?,
         next_after,
     })
 }
@@ -403,17 +487,17 @@ pub fn on_title(
         .collect())
 }
 
-/// Maps a workflow refusal onto the persistence error, with the row's current state for conflicts.
+/// Maps a workflow refusal onto the persistence error, with the row's current version for conflicts.
 pub fn refusal(refusal: Refusal, row: &CommitmentRow) -> DbError {
-    match refusal {
-        Refusal::NotVisible => DbError::NotFound("commitment"),
-        Refusal::Forbidden(why) => DbError::Forbidden(why),
-        Refusal::WrongState { status } => DbError::Conflict {
-            message: format!("the commitment is {status}, which does not allow this action"),
-            status: Some(status.as_str().to_owned()),
+    match DbError::from(refusal) {
+        DbError::Conflict {
+            message, status, ..
+        } => DbError::Conflict {
+            message,
+            status,
             version: Some(row.version),
         },
-        Refusal::Invalid(errors) => DbError::Invalid(errors),
+        other => other,
     }
 }
 
@@ -480,15 +564,7 @@ pub fn propose(
     actor: &Actor,
     new: NewCommitment,
 ) -> Result<CommitmentRecord, DbError> {
-    workflow::may_propose(actor, new.program_id, new.library_id).map_err(
-        |refusal| match refusal {
-            Refusal::Forbidden(why) => DbError::Forbidden(why),
-            Refusal::Invalid(errors) => DbError::Invalid(errors),
-            Refusal::NotVisible | Refusal::WrongState { .. } => {
-                DbError::Forbidden("you may not propose this commitment".into())
-            }
-        },
-    )?;
+    workflow::may_propose(actor, new.program_id, new.library_id)?;
     let mut errors = ValidationErrors::new();
     let program = super::programs::find(conn, new.program_id).ok();
     let library = super::libraries::find(conn, new.library_id).ok();
