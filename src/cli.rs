@@ -336,6 +336,7 @@ fn export(database: &DatabaseUrl, args: ExportArgs) -> anyhow::Result<()> {
         expiring_before: args.expiring_before,
         updated_since: args.updated_since.map(|t| t.naive_utc()),
         proposed_by: None,
+        proposer_role: None,
         visible_programs: None,
     };
     let (total, _) = exports::count(&db, &filter)?;

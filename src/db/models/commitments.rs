@@ -92,6 +92,8 @@ pub struct CommitmentFilter {
     pub updated_since: Option<NaiveDateTime>,
     /// Only proposals made by this side (a library's own, or the program's allocations).
     pub proposed_by: Option<Side>,
+    /// Only commitments proposed by someone in this role (how a side's query is split).
+    pub proposer_role: Option<Role>,
     /// `None`: every program (admins); otherwise only these.
     pub visible_programs: Option<Vec<Uuid>>,
 }
@@ -172,11 +174,12 @@ fn from_listed((commitment, program, library, title): Listed) -> Result<Commitme
     }
 }
 
-/// The filter split by program: a caller who reads several programs gets one query per program
-/// (each walks its program's index in keyset order), merged by id; a program the caller may not
-/// read gives nothing.
-fn by_program(filter: &CommitmentFilter) -> Vec<CommitmentFilter> {
-    match (&filter.visible_programs, filter.program_id) {
+/// The filter split into queries that each walk one index range in keyset order, merged by id
+/// afterwards: one per program for a reader of several programs (a program the caller may not read
+/// gives nothing), and one per proposer role for a side (the program's side is coordinators' and
+/// admins' proposals), so that a side's few proposals are not looked for among the other's many.
+fn partitions(filter: &CommitmentFilter) -> Vec<CommitmentFilter> {
+    let by_program = match (&filter.visible_programs, filter.program_id) {
         (None, _) => vec![filter.clone()],
         (Some(visible), Some(program)) if visible.contains(&program) => vec![CommitmentFilter {
             visible_programs: None,
@@ -191,7 +194,22 @@ fn by_program(filter: &CommitmentFilter) -> Vec<CommitmentFilter> {
                 ..filter.clone()
             })
             .collect(),
-    }
+    };
+    let roles: &[Role] = match filter.proposed_by {
+        None => return by_program,
+        Some(Side::Library) => &[Role::CollectionManager],
+        Some(Side::Program) => &[Role::Coordinator, Role::Admin],
+    };
+    by_program
+        .into_iter()
+        .flat_map(|part| {
+            roles.iter().map(move |role| CommitmentFilter {
+                proposed_by: None,
+                proposer_role: Some(*role),
+                ..part.clone()
+            })
+        })
+        .collect()
 }
 
 /// One commitment with its program, library and title.
@@ -271,6 +289,9 @@ macro_rules! apply_filter {
         if let Some(oclc) = filter.oclc_number {
             $query = $query.filter(titles_table::oclc_number.eq(oclc.value()));
         }
+        if let Some(role) = filter.proposer_role {
+            $query = $query.filter(commitments::proposed_by_role.eq(role.as_str()));
+        }
         if let Some(side) = filter.proposed_by {
             let library_role = Role::CollectionManager.as_str();
             $query = match side {
@@ -321,7 +342,7 @@ pub fn list(
 ) -> Result<Page<CommitmentRecord>, DbError> {
     let backend = backend_of(conn);
     let mut rows: Vec<Listed> = Vec::new();
-    for part in by_program(filter) {
+    for part in partitions(filter) {
         let mut query = listed_query!()
             .order(commitments::id)
             .limit(limit + 1)
@@ -356,7 +377,7 @@ pub fn list_before(
 ) -> Result<Page<CommitmentRecord>, DbError> {
     let backend = backend_of(conn);
     let mut rows: Vec<Listed> = Vec::new();
-    for part in by_program(filter) {
+    for part in partitions(filter) {
         let mut query = listed_query!()
             .order(commitments::id.desc())
             .limit(limit + 1)

@@ -154,6 +154,7 @@ impl CommitmentQuery {
             expiring_before: self.expiring_before,
             updated_since: self.updated_since.map(|t| t.naive_utc()),
             proposed_by: self.proposed_by,
+            proposer_role: None,
             visible_programs: None,
         })
     }

@@ -113,6 +113,7 @@ impl ListParams {
             expiring_before,
             updated_since,
             proposed_by,
+            proposer_role: None,
             visible_programs: None,
         }
         .for_actor(actor);

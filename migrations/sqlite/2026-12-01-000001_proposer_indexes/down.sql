@@ -1,0 +1,2 @@
+DROP INDEX commitments_library_proposer_idx;
+DROP INDEX commitments_program_proposer_idx;
