@@ -112,6 +112,27 @@ async fn look(client: &Client, name: &str) {
     client.set_window_size(1280, 1000).await.unwrap();
 }
 
+/// Clicks the element `locator` finds.
+async fn click(client: &Client, locator: Locator<'_>) {
+    client.find(locator).await.unwrap().click().await.unwrap();
+}
+
+/// Types `text` into the field `locator` finds.
+async fn type_in(client: &Client, locator: Locator<'_>, text: &str) {
+    client
+        .find(locator)
+        .await
+        .unwrap()
+        .send_keys(text)
+        .await
+        .unwrap();
+}
+
+/// Waits until `locator` finds an element (the next page has loaded).
+async fn wait(client: &Client, locator: Locator<'_>) -> fantoccini::elements::Element {
+    client.wait().for_element(locator).await.unwrap()
+}
+
 async fn text_of_page(client: &Client) -> String {
     client
         .find(Locator::Css("main"))
@@ -128,47 +149,15 @@ async fn sign_in(client: &Client, app: &TestApp, email: &str) {
         .await
         .unwrap();
     look(client, "login").await;
-    client
-        .find(Locator::Id("email"))
-        .await
-        .unwrap()
-        .send_keys(email)
-        .await
-        .unwrap();
-    client
-        .find(Locator::Id("password"))
-        .await
-        .unwrap()
-        .send_keys(helpers::PASSWORD)
-        .await
-        .unwrap();
-    client
-        .find(Locator::Css("main button[type=submit]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    client
-        .wait()
-        .for_element(Locator::XPath("//h1[starts-with(., 'Welcome')]"))
-        .await
-        .unwrap();
+    type_in(client, Locator::Id("email"), email).await;
+    type_in(client, Locator::Id("password"), helpers::PASSWORD).await;
+    click(client, Locator::Css("main button[type=submit]")).await;
+    wait(client, Locator::XPath("//h1[starts-with(., 'Welcome')]")).await;
 }
 
 async fn sign_out(client: &Client) {
-    client
-        .find(Locator::Css(".who button"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    client
-        .wait()
-        .for_element(Locator::XPath("//h1[. = 'Sign in']"))
-        .await
-        .unwrap();
+    click(client, Locator::Css(".who button")).await;
+    wait(client, Locator::XPath("//h1[. = 'Sign in']")).await;
 }
 
 /// The first file that appears in `dir`, once fully written.
@@ -207,18 +196,8 @@ async fn every_role_does_its_job_in_the_browser(app: TestApp) {
     // A collection manager proposes a commitment for its library.
     sign_in(&client, app, "cm.eym@test.org").await;
     look(&client, "dashboard-collection-manager").await;
-    client
-        .find(Locator::LinkText("Propose"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    client
-        .wait()
-        .for_element(Locator::Id("oclc_number"))
-        .await
-        .unwrap();
+    click(&client, Locator::LinkText("Propose")).await;
+    wait(&client, Locator::Id("oclc_number")).await;
     // First without a title: the form comes back with the message and the input kept.
     client
         .find(Locator::Id("program_id"))
@@ -227,13 +206,7 @@ async fn every_role_does_its_job_in_the_browser(app: TestApp) {
         .select_by_value(world.east["id"].as_str().unwrap())
         .await
         .unwrap();
-    client
-        .find(Locator::Id("oclc_number"))
-        .await
-        .unwrap()
-        .send_keys("(OCoLC)ocm00054321")
-        .await
-        .unwrap();
+    type_in(&client, Locator::Id("oclc_number"), "(OCoLC)ocm00054321").await;
     client
         .find(Locator::Css(
             "form[action='/commitments'] button[type=submit]",
@@ -243,11 +216,7 @@ async fn every_role_does_its_job_in_the_browser(app: TestApp) {
         .click()
         .await
         .unwrap();
-    client
-        .wait()
-        .for_element(Locator::Id("title-error"))
-        .await
-        .unwrap();
+    wait(&client, Locator::Id("title-error")).await;
     look(&client, "propose-with-errors").await;
     let kept = client
         .find(Locator::Id("oclc_number"))
@@ -257,13 +226,7 @@ async fn every_role_does_its_job_in_the_browser(app: TestApp) {
         .await
         .unwrap();
     assert_eq!(kept.as_deref(), Some("(OCoLC)ocm00054321"));
-    client
-        .find(Locator::Id("title"))
-        .await
-        .unwrap()
-        .send_keys("The Whale, in the browser")
-        .await
-        .unwrap();
+    type_in(&client, Locator::Id("title"), "The Whale, in the browser").await;
     client
         .find(Locator::Css(
             "form[action='/commitments'] button[type=submit]",
@@ -293,26 +256,13 @@ async fn every_role_does_its_job_in_the_browser(app: TestApp) {
         .split_once("Proposals from libraries to accept or decline")
         .expect("the proposals section");
     assert!(waiting.contains("The Whale, in the browser"), "{dashboard}");
-    client
-        .find(Locator::LinkText("The Whale, in the browser"))
+    click(&client, Locator::LinkText("The Whale, in the browser")).await;
+    wait(&client, Locator::Css("form[action$='/accept'] button"))
         .await
-        .unwrap()
         .click()
         .await
         .unwrap();
-    client
-        .wait()
-        .for_element(Locator::Css("form[action$='/accept'] button"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    client
-        .wait()
-        .for_element(Locator::XPath("//p[contains(., 'Done: accept.')]"))
-        .await
-        .unwrap();
+    wait(&client, Locator::XPath("//p[contains(., 'Done: accept.')]")).await;
     look(&client, "detail-coordinator").await;
     assert!(text_of_page(&client).await.contains("proposed → active"));
     client
@@ -325,60 +275,34 @@ async fn every_role_does_its_job_in_the_browser(app: TestApp) {
     // The auditor finds it by OCLC number and downloads a CSV export holding it.
     sign_in(&client, app, "auditor.east@test.org").await;
     look(&client, "dashboard-auditor").await;
-    client
-        .find(Locator::LinkText("Title lookup"))
+    click(&client, Locator::LinkText("Title lookup")).await;
+    wait(&client, Locator::Id("q"))
         .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    client
-        .wait()
-        .for_element(Locator::Id("q"))
-        .await
-        .unwrap()
         .send_keys("ocm00054321")
         .await
         .unwrap();
-    client
-        .find(Locator::Css("form[role=search] button"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    client
-        .wait()
-        .for_element(Locator::XPath("//h2[. = 'The Whale, in the browser']"))
-        .await
-        .unwrap();
+    click(&client, Locator::Css("form[role=search] button")).await;
+    wait(
+        &client,
+        Locator::XPath("//h2[. = 'The Whale, in the browser']"),
+    )
+    .await;
     look(&client, "title-lookup").await;
     assert!(text_of_page(&client)
         .await
         .contains("1 library retains this title (EYM), the longest until 2031-06-30."));
-    client
-        .find(Locator::LinkText("Export"))
+    click(&client, Locator::LinkText("Export")).await;
+    wait(&client, Locator::Id("x-format"))
         .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    client
-        .wait()
-        .for_element(Locator::Id("x-format"))
-        .await
-        .unwrap()
         .select_by_value("csv")
         .await
         .unwrap();
     look(&client, "exports").await;
-    client
-        .find(Locator::Css("form[action='/exports/commitments'] button"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(
+        &client,
+        Locator::Css("form[action='/exports/commitments'] button"),
+    )
+    .await;
     let csv = downloaded(&downloads).await;
     assert!(csv.starts_with("id,program_code,oclc_symbol"), "{csv}");
     assert!(csv.contains(",54321,"), "{csv}");

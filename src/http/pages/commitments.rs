@@ -9,14 +9,13 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::Deserialize;
 use uuid::Uuid;
 
+use super::options::{self, library_choices, program_choices, Libraries};
 use super::session::PageUser;
 use super::view::{words, CommitmentLine};
 use super::{choices, render, Choice, Chrome, FieldErrors, PageError, Section, SignedInForm};
 use crate::db::models::actions;
 use crate::db::models::commitments::{self, CommitmentFilter};
-use crate::db::models::libraries::{self, LibraryRow};
-use crate::db::models::programs::{self, ProgramRow};
-use crate::db::{DbError, Page, MAX_PAGE};
+use crate::db::{Page, MAX_PAGE};
 use crate::domain::commitment::Status;
 use crate::domain::identifiers::OclcNumber;
 use crate::domain::workflow::{self, Action, ActionKind, Side};
@@ -181,25 +180,6 @@ impl ListPage {
     }
 }
 
-fn visible_programs(actor: &Actor) -> Option<Vec<Uuid>> {
-    (!actor.is_admin()).then(|| actor.program_ids.clone())
-}
-
-/// The programs and libraries `actor` may choose between in the filter form.
-pub fn options(
-    conn: &mut crate::db::DbConnection,
-    actor: &Actor,
-) -> Result<(Vec<ProgramRow>, Vec<LibraryRow>), DbError> {
-    let visible = visible_programs(actor);
-    let programs: Vec<ProgramRow> = programs::list(conn, None, MAX_PAGE)?
-        .items
-        .into_iter()
-        .filter(|p| Uuid::parse_str(&p.id).is_ok_and(|id| actor.can_read_program(id)))
-        .collect();
-    let libraries = libraries::of_programs(conn, visible.as_deref())?;
-    Ok((programs, libraries))
-}
-
 pub async fn list(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -224,7 +204,7 @@ pub async fn list(
     let (options, page) = state
         .db
         .read(move |conn| {
-            let options = options(conn, &query_actor)?;
+            let options = options::load(conn, &query_actor, Libraries::Read)?;
             let page = match filter {
                 None => None,
                 Some((filter, limit)) => Some(match &before {
@@ -294,18 +274,8 @@ pub async fn list(
     );
     let page = ListPage {
         chrome: Chrome::new(&req, &user, Section::Commitments),
-        programs: choices(
-            programs
-                .into_iter()
-                .map(|p| (p.id, format!("{} — {}", p.code, p.name))),
-            program_now.as_deref(),
-        ),
-        libraries: choices(
-            libraries
-                .into_iter()
-                .map(|l| (l.id, format!("{} — {}", l.oclc_symbol, l.name))),
-            library_now.as_deref(),
-        ),
+        programs: program_choices(programs, program_now.as_deref()),
+        libraries: library_choices(libraries, library_now.as_deref()),
         statuses: choices(
             Status::ALL
                 .iter()

@@ -7,7 +7,8 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 use serde::Deserialize;
 
-use super::commitments::{options, parse_since, ListParams};
+use super::commitments::{parse_since, ListParams};
+use super::options::{self, library_choices, program_choices, Libraries};
 use super::session::PageUser;
 use super::view::words;
 use super::{choices, render, Choice, Chrome, FieldErrors, PageError, Section};
@@ -45,7 +46,10 @@ async fn page(
     errors: FieldErrors,
 ) -> Result<ExportsPage, PageError> {
     let actor = user.actor.clone();
-    let (programs, libraries) = state.db.read(move |conn| options(conn, &actor)).await?;
+    let (programs, libraries) = state
+        .db
+        .read(move |conn| options::load(conn, &actor, Libraries::Read))
+        .await?;
     let current = |v: &Option<String>| v.as_deref().map(str::to_owned);
     let (program, library, status) = (
         current(&params.program_id),
@@ -54,18 +58,8 @@ async fn page(
     );
     Ok(ExportsPage {
         chrome: Chrome::new(req, user, Section::Export),
-        programs: choices(
-            programs
-                .into_iter()
-                .map(|p| (p.id, format!("{} — {}", p.code, p.name))),
-            program.as_deref(),
-        ),
-        libraries: choices(
-            libraries
-                .into_iter()
-                .map(|l| (l.id, format!("{} — {}", l.oclc_symbol, l.name))),
-            library.as_deref(),
-        ),
+        programs: program_choices(programs, program.as_deref()),
+        libraries: library_choices(libraries, library.as_deref()),
         statuses: choices(
             Status::ALL
                 .iter()

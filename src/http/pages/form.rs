@@ -37,6 +37,11 @@ impl Form {
             .filter(|v| !v.is_empty())
     }
 
+    /// The first value of `name`, trimmed, or empty: what a form shown again keeps in its field.
+    pub fn value(&self, name: &str) -> String {
+        self.text(name).unwrap_or_default()
+    }
+
     /// The first value of `name` as typed (for passwords, kept exactly).
     pub fn raw(&self, name: &str) -> Option<String> {
         self.pairs

@@ -11,12 +11,11 @@ use askama::Template;
 use futures_util::StreamExt;
 use uuid::Uuid;
 
+use super::options::{self, library_choices, program_choices, Libraries};
 use super::session::{check_csrf, session_user, PageUser};
 use super::uploads::Upload;
 use super::{choices, render, Choice, Chrome, FieldErrors, Form, PageError, Section};
-use crate::db::models::libraries::{self, LibraryRow};
-use crate::db::models::programs::{self, ProgramRow};
-use crate::db::{DbConnection, DbError, MAX_PAGE};
+use crate::db::DbError;
 use crate::domain::{Actor, Capability, ValidationErrors};
 use crate::error::ApiError;
 use crate::http::api::imports::spool;
@@ -49,25 +48,6 @@ struct ImportPage {
     report: Option<ReportView>,
 }
 
-fn importable(
-    conn: &mut DbConnection,
-    actor: &Actor,
-) -> Result<(Vec<ProgramRow>, Vec<LibraryRow>), DbError> {
-    let programs = programs::list(conn, None, MAX_PAGE)?
-        .items
-        .into_iter()
-        .filter(|p| Uuid::parse_str(&p.id).is_ok_and(|id| actor.can_read_program(id)))
-        .collect();
-    let libraries = match actor.library_id {
-        Some(own) => vec![libraries::find(conn, own)?],
-        None => {
-            let visible = (!actor.is_admin()).then(|| actor.program_ids.clone());
-            libraries::of_programs(conn, visible.as_deref())?
-        }
-    };
-    Ok((programs, libraries))
-}
-
 async fn page(
     req: &HttpRequest,
     state: &AppState,
@@ -81,24 +61,17 @@ async fn page(
         return Err(ApiError::Forbidden("an auditor only reads".into()).into());
     }
     let actor = user.actor.clone();
-    let (programs, libraries) = state.db.read(move |conn| importable(conn, &actor)).await?;
+    let (programs, libraries) = state
+        .db
+        .read(move |conn| options::load(conn, &actor, Libraries::ActFor))
+        .await?;
     let mode = values
         .text("mode")
         .unwrap_or_else(|| ImportMode::Validate.as_str().to_owned());
     Ok(ImportPage {
         chrome: Chrome::new(req, user, Section::Import),
-        programs: choices(
-            programs
-                .into_iter()
-                .map(|p| (p.id, format!("{} — {}", p.code, p.name))),
-            values.text("program_id").as_deref(),
-        ),
-        libraries: choices(
-            libraries
-                .into_iter()
-                .map(|l| (l.id, format!("{} — {}", l.oclc_symbol, l.name))),
-            values.text("library_id").as_deref(),
-        ),
+        programs: program_choices(programs, values.text("program_id").as_deref()),
+        libraries: library_choices(libraries, values.text("library_id").as_deref()),
         formats: choices(
             ImportFormat::ALL.map(|f| (f.as_str().to_owned(), f.label().to_owned())),
             values.text("format").as_deref(),

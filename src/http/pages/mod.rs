@@ -15,6 +15,7 @@ pub mod exports;
 mod form;
 pub mod imports;
 pub mod login;
+mod options;
 pub mod programs;
 pub mod propose;
 pub mod security;
@@ -29,6 +30,7 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, ResponseError};
 use askama::Template;
 
+use crate::db::DbError;
 use crate::domain::{Actor, Capability, ValidationErrors};
 use crate::error::ApiError;
 use crate::http::extractors::CurrentUser;
@@ -187,6 +189,23 @@ impl FieldErrors {
     }
 }
 
+/// What a form reads to: the parsed value when neither reading its fields (`read`) nor the domain's
+/// parse found a problem, else every message of both, to show beside the fields.
+pub fn checked<T>(
+    read: ValidationErrors,
+    parsed: Result<T, ValidationErrors>,
+) -> Result<T, DbError> {
+    match (parsed, read.is_empty()) {
+        (Ok(value), true) => Ok(value),
+        (Ok(_), false) => Err(DbError::Invalid(read)),
+        (Err(invalid), _) => {
+            let mut all = read;
+            all.0.extend(invalid.0);
+            Err(DbError::Invalid(all))
+        }
+    }
+}
+
 /// Renders a template into an HTML response with `status`.
 pub fn render(status: StatusCode, page: &impl Template) -> Result<HttpResponse, PageError> {
     let body = page
@@ -222,8 +241,8 @@ pub enum PageError {
     Api(#[from] ApiError),
 }
 
-impl From<crate::db::DbError> for PageError {
-    fn from(error: crate::db::DbError) -> Self {
+impl From<DbError> for PageError {
+    fn from(error: DbError) -> Self {
         PageError::Api(error.into())
     }
 }

@@ -7,17 +7,16 @@ use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 use chrono::Utc;
-use uuid::Uuid;
 
+use super::options::{self, library_choices, program_choices, Libraries};
 use super::session::PageUser;
 use super::view::words;
 use super::{
-    choices, render, see_other, Choice, Chrome, FieldErrors, Form, PageError, Section, SignedInForm,
+    checked, render, see_other, Choice, Chrome, FieldErrors, Form, PageError, Section, SignedInForm,
 };
 use crate::db::models::commitments;
-use crate::db::models::libraries::{self, LibraryRow};
-use crate::db::models::programs::{self, ProgramRow};
-use crate::db::{DbConnection, DbError, MAX_PAGE};
+use crate::db::models::libraries::LibraryRow;
+use crate::db::DbError;
 use crate::domain::commitment::{
     CommitmentInput, Condition, Format, NewCommitment, Policy, Shelving, Validation,
 };
@@ -100,38 +99,8 @@ struct ProposePage {
 }
 
 impl ProposePage {
-    fn value(&self, name: &str) -> String {
-        self.values.text(name).unwrap_or_default()
-    }
-
     fn label(&self, code: &str) -> String {
         words(code)
-    }
-}
-
-/// The programs, the libraries, and a collection manager's own library.
-type Proposable = (Vec<ProgramRow>, Vec<LibraryRow>, Option<LibraryRow>);
-
-/// Where `actor` may propose: the programs it acts in, and the libraries it may propose for.
-fn proposable(conn: &mut DbConnection, actor: &Actor) -> Result<Proposable, DbError> {
-    let programs: Vec<ProgramRow> = programs::list(conn, None, MAX_PAGE)?
-        .items
-        .into_iter()
-        .filter(|p| Uuid::parse_str(&p.id).is_ok_and(|id| actor.can_read_program(id)))
-        .collect();
-    match actor.library_id {
-        Some(library) => {
-            let own = libraries::find(conn, library)?;
-            Ok((programs, vec![own.clone()], Some(own)))
-        }
-        None => {
-            let visible = (!actor.is_admin()).then(|| actor.program_ids.clone());
-            Ok((
-                programs,
-                libraries::of_programs(conn, visible.as_deref())?,
-                None,
-            ))
-        }
     }
 }
 
@@ -147,8 +116,15 @@ async fn form_page(
         return Err(ApiError::Forbidden("an auditor only reads".into()).into());
     }
     let actor = user.actor.clone();
-    let (programs, libraries, own_library) =
-        state.db.read(move |conn| proposable(conn, &actor)).await?;
+    let (programs, libraries) = state
+        .db
+        .read(move |conn| options::load(conn, &actor, Libraries::ActFor))
+        .await?;
+    // A collection manager proposes for its own library only.
+    let own_library = user
+        .actor
+        .library_id
+        .and_then(|_| libraries.first().cloned());
     Ok(ProposePage {
         chrome: Chrome::new(req, user, Section::Propose),
         heading: if own_library.is_some() {
@@ -156,18 +132,8 @@ async fn form_page(
         } else {
             "Allocate a commitment to a library"
         },
-        programs: choices(
-            programs
-                .into_iter()
-                .map(|p| (p.id, format!("{} — {}", p.code, p.name))),
-            values.text("program_id").as_deref(),
-        ),
-        libraries: choices(
-            libraries
-                .into_iter()
-                .map(|l| (l.id, format!("{} — {}", l.oclc_symbol, l.name))),
-            values.text("library_id").as_deref(),
-        ),
+        programs: program_choices(programs, values.text("program_id").as_deref()),
+        libraries: library_choices(libraries, values.text("library_id").as_deref()),
         own_library,
         policies_chosen: values.all("policies"),
         text_fields: TEXT_FIELDS
@@ -258,19 +224,15 @@ pub async fn create(
     let mut errors = ValidationErrors::new();
     let input = input_of(&form, &user.actor, &mut errors);
     let parsed = NewCommitment::parse(input, Utc::now().date_naive());
-    let outcome = match (parsed, errors.is_empty()) {
-        (Ok(new), true) => {
+    let outcome = match checked(errors, parsed) {
+        Ok(new) => {
             let actor = user.actor.clone();
             state
                 .db
                 .write(move |conn| commitments::propose(conn, &actor, new))
                 .await
         }
-        (Ok(_), false) => Err(DbError::Invalid(errors)),
-        (Err(invalid), _) => {
-            errors.0.extend(invalid.0);
-            Err(DbError::Invalid(errors))
-        }
+        Err(invalid) => Err(invalid),
     };
     let (status, field_errors, problem) = match outcome {
         Ok(record) => {

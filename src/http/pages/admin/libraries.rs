@@ -31,12 +31,6 @@ struct LibrariesPage {
     errors: FieldErrors,
 }
 
-impl LibrariesPage {
-    fn value(&self, name: &str) -> String {
-        self.values.text(name).unwrap_or_default()
-    }
-}
-
 async fn page(
     req: &HttpRequest,
     state: &AppState,

@@ -15,7 +15,9 @@ use crate::db::{DbError, MAX_PAGE};
 use crate::domain::organisations::{NewProgram, ProgramInput};
 use crate::domain::ValidationErrors;
 use crate::http::extractors::CurrentUser;
-use crate::http::pages::{render, see_other, Chrome, FieldErrors, Form, PageError, Section};
+use crate::http::pages::{
+    checked, render, see_other, Chrome, FieldErrors, Form, PageError, Section,
+};
 use crate::http::AppState;
 
 pub struct ProgramEntry {
@@ -34,12 +36,6 @@ struct ProgramsPage {
     programs: Vec<ProgramEntry>,
     values: Form,
     errors: FieldErrors,
-}
-
-impl ProgramsPage {
-    fn value(&self, name: &str) -> String {
-        self.values.text(name).unwrap_or_default()
-    }
 }
 
 async fn page(
@@ -130,8 +126,8 @@ pub async fn create(
         target_copies,
         default_retention_end: form.text("default_retention_end"),
     });
-    let outcome = match (parsed, errors.is_empty()) {
-        (Ok(program), true) => {
+    let outcome = match checked(errors, parsed) {
+        Ok(program) => {
             let actor = AuditActor::from(&submitted.user.actor);
             state
                 .db
@@ -139,11 +135,7 @@ pub async fn create(
                 .await
                 .map(|_| ())
         }
-        (Ok(_), false) => Err(DbError::Invalid(errors)),
-        (Err(invalid), _) => {
-            errors.0.extend(invalid.0);
-            Err(DbError::Invalid(errors))
-        }
+        Err(invalid) => Err(invalid),
     };
     match outcome {
         Ok(()) => Ok(see_other("/admin/programs?done=program")),

@@ -21,7 +21,7 @@ use crate::http::api::users::hash_password;
 use crate::http::extractors::CurrentUser;
 use crate::http::pages::view::words;
 use crate::http::pages::{
-    choices, render, see_other, Choice, Chrome, FieldErrors, Form, PageError, Section,
+    checked, choices, render, see_other, Choice, Chrome, FieldErrors, Form, PageError, Section,
 };
 use crate::http::pagination::{decode_cursor, encode_cursor};
 use crate::http::AppState;
@@ -52,12 +52,6 @@ struct UsersPage {
     programs: Vec<(ProgramRow, bool)>,
     values: Form,
     errors: FieldErrors,
-}
-
-impl UsersPage {
-    fn value(&self, name: &str) -> String {
-        self.values.text(name).unwrap_or_default()
-    }
 }
 
 struct Failure {
@@ -212,8 +206,8 @@ pub async fn create(
     let form = submitted.form;
     let mut errors = ValidationErrors::new();
     let input = input_of(&form, &mut errors);
-    let outcome = match (NewUser::parse(input), errors.is_empty()) {
-        (Ok(new), true) => {
+    let outcome = match checked(errors, NewUser::parse(input)) {
+        Ok(new) => {
             let hash = hash_password(new.password.clone()).await?;
             let actor = AuditActor::from(&submitted.user.actor);
             state
@@ -222,11 +216,7 @@ pub async fn create(
                 .await
                 .map(|_| ())
         }
-        (Ok(_), false) => Err(DbError::Invalid(errors)),
-        (Err(invalid), _) => {
-            errors.0.extend(invalid.0);
-            Err(DbError::Invalid(errors))
-        }
+        Err(invalid) => Err(invalid),
     };
     match outcome {
         Ok(()) => Ok(see_other("/admin/users?done=user")),
