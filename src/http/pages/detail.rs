@@ -105,9 +105,11 @@ struct DetailPage {
     problem: Option<String>,
 }
 
-fn label(kind: ActionKind) -> String {
+/// The action in words; a library's renewal is a proposal for the program to apply.
+fn label(kind: ActionKind, library_side: bool) -> String {
     match kind {
         ActionKind::ReportLoss => "Report lost, damaged or missing".to_owned(),
+        ActionKind::Renew if library_side => "Propose a later end".to_owned(),
         ActionKind::Renew => "Renew".to_owned(),
         other => {
             let text = words(other.as_str());
@@ -131,6 +133,7 @@ fn page(
     let today = Utc::now().date_naive();
     let facts = loaded.record.commitment.facts()?;
     let offered = workflow::available(&facts, &user.actor, today);
+    let library_side = workflow::side_of_actor(&user.actor) == Some(workflow::Side::Library);
     let forms: Vec<ActionForm> = offered
         .into_iter()
         .filter(|kind| *kind != ActionKind::Transfer || !loaded.transfer_to.is_empty())
@@ -141,7 +144,7 @@ fn page(
             };
             ActionForm {
                 kind: kind.as_str(),
-                label: label(kind),
+                label: label(kind, library_side),
                 values,
                 errors,
             }
