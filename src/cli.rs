@@ -78,7 +78,7 @@ pub struct ImportArgs {
     /// validate (write nothing), all_or_nothing, or valid_rows
     #[arg(long, value_enum, default_value = "all_or_nothing")]
     pub mode: ImportMode,
-    /// Also write the rejected rows to this CSV file (line, field, message)
+    /// Also write the rejected rows and the warnings to this CSV file (line, field, message, kind)
     #[arg(long)]
     pub report: Option<PathBuf>,
 }
@@ -271,6 +271,17 @@ fn import(database: &DatabaseUrl, args: ImportArgs) -> anyhow::Result<()> {
     for error in report.errors.iter().take(20) {
         eprintln!("line {}: {}: {}", error.line, error.field, error.message);
     }
+    if !report.warnings.is_empty() {
+        eprintln!(
+            "{} warning(s): rows imported with a default or a note, 583s of other programs passed over{}",
+            report.warnings.len(),
+            if args.report.is_some() {
+                " (in the report)"
+            } else {
+                "; use --report FILE to see them"
+            }
+        );
+    }
     if report.errors.len() > 20 {
         eprintln!(
             "… and {} more problem(s){}",
@@ -285,13 +296,17 @@ fn import(database: &DatabaseUrl, args: ImportArgs) -> anyhow::Result<()> {
     if let Some(path) = &args.report {
         let mut csv = csv::Writer::from_path(path)
             .with_context(|| format!("cannot write {}", path.display()))?;
-        csv.write_record(["line", "field", "message"])?;
-        for error in &report.errors {
-            csv.write_record([
-                error.line.to_string(),
-                error.field.clone(),
-                error.message.clone(),
-            ])?;
+        csv.write_record(["line", "field", "message", "kind"])?;
+        let kinds = [("error", &report.errors), ("warning", &report.warnings)];
+        for (kind, entries) in kinds {
+            for entry in entries.iter() {
+                csv.write_record([
+                    entry.line.to_string(),
+                    entry.field.clone(),
+                    entry.message.clone(),
+                    kind.to_owned(),
+                ])?;
+            }
         }
         csv.flush()?;
     }

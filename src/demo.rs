@@ -526,6 +526,7 @@ fn plan(
         retention_end: end,
         public_note: None,
         private_note: None,
+        ..Default::default()
     };
     (library_index, input)
 }

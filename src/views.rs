@@ -98,6 +98,10 @@ pub struct CommitmentView {
     pub renewal_proposed_end: Option<String>,
     pub public_note: Option<String>,
     pub private_note: Option<String>,
+    /// Other `$f` values of an imported 583, such as a tier or sub-collection.
+    pub program_note: Option<String>,
+    /// The `$i` level and `$l` terms of imported validation 583s.
+    pub validation_note: Option<String>,
     pub version: i32,
     pub proposed_by_role: String,
     pub end_reason: Option<String>,
@@ -154,6 +158,8 @@ impl CommitmentView {
             renewal_proposed_end: c.renewal_proposed_end,
             public_note: c.public_note,
             private_note: c.private_note,
+            program_note: c.program_note,
+            validation_note: c.validation_note,
             version: c.version,
             proposed_by_role: c.proposed_by_role,
             end_reason: c.end_reason,

@@ -100,6 +100,16 @@ diesel::table! {
         replaced_by -> Nullable<Text>,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        program_note -> Nullable<Text>,
+        validation_note -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    title_aliases (oclc_number) {
+        oclc_number -> BigInt,
+        title_id -> Text,
+        created_at -> Timestamp,
     }
 }
 
@@ -139,6 +149,7 @@ diesel::joinable!(user_programs -> programs (program_id));
 diesel::joinable!(commitments -> programs (program_id));
 diesel::joinable!(commitments -> libraries (library_id));
 diesel::joinable!(commitments -> titles (title_id));
+diesel::joinable!(title_aliases -> titles (title_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     programs,
@@ -147,6 +158,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     users,
     user_programs,
     titles,
+    title_aliases,
     commitments,
     audit_events,
     audit_head,

@@ -141,6 +141,8 @@ pub struct TitleFacts {
     pub isbn: Option<Isbn>,
     pub issn: Option<Issn>,
     pub format: Format,
+    /// OCLC numbers merged into this one (019 `$a`, 035 `$z`): the same title.
+    pub aliases: Vec<OclcNumber>,
 }
 
 /// A proposed commitment, checked and ready to store.
@@ -163,6 +165,10 @@ pub struct NewCommitment {
     pub retention_end: Option<RetentionEnd>,
     pub public_note: Option<String>,
     pub private_note: Option<String>,
+    /// What else an imported 583's `$f` said: a tier or sub-collection of the program.
+    pub program_note: Option<String>,
+    /// The level and terms of the copy's validation (583 `$i`, `$l`).
+    pub validation_note: Option<String>,
 }
 
 /// What a client sent, before checking. Enums were already read by serde.
@@ -191,6 +197,10 @@ pub struct CommitmentInput {
     pub retention_end: Option<String>,
     pub public_note: Option<String>,
     pub private_note: Option<String>,
+    pub program_note: Option<String>,
+    pub validation_note: Option<String>,
+    /// OCLC numbers merged into the title's (any written form).
+    pub aliases: Vec<String>,
 }
 
 /// Longest free-text field accepted.
@@ -283,6 +293,16 @@ impl NewCommitment {
         );
         let public_note = optional_text(&mut errors, "public_note", input.public_note);
         let private_note = optional_text(&mut errors, "private_note", input.private_note);
+        let mut aliases = Vec::new();
+        for alias in &input.aliases {
+            if let Some(number) = errors.check("aliases", OclcNumber::parse(alias)) {
+                if !aliases.contains(&number) {
+                    aliases.push(number);
+                }
+            }
+        }
+        let program_note = optional_text(&mut errors, "program_note", input.program_note);
+        let validation_note = optional_text(&mut errors, "validation_note", input.validation_note);
         if input.policies.contains(&Policy::DigitizeOnDemand)
             && input.policies.contains(&Policy::NoReproduction)
         {
@@ -304,6 +324,10 @@ impl NewCommitment {
                 isbn,
                 issn,
                 format: input.format.unwrap_or(Format::Monograph),
+                aliases: aliases
+                    .into_iter()
+                    .filter(|a| Some(*a) != oclc_number)
+                    .collect(),
             },
             local_bib_id,
             local_item_id,
@@ -318,6 +342,8 @@ impl NewCommitment {
             retention_end,
             public_note,
             private_note,
+            program_note,
+            validation_note,
         })
     }
 

@@ -122,9 +122,19 @@ pub fn parse_lenient_date(value: &str) -> Option<NaiveDate> {
     None
 }
 
-/// A retention start as imported files write it: a date, or a year alone (read as 1 January).
+/// A retention start as imported files write it: a date, a year and month (`yyyymm`, `yyyy-mm`:
+/// the first of the month), or a year alone (1 January).
 pub fn parse_imported_start(value: &str) -> Result<NaiveDate, String> {
-    let trimmed = value.trim();
+    let trimmed = value.trim().trim_end_matches('.');
+    let digits: String = trimmed.chars().filter(|c| *c != '-').collect();
+    if digits.len() == 6 && digits.chars().all(|c| c.is_ascii_digit()) && trimmed.len() <= 7 {
+        let (year, month) = (digits[..4].parse::<i32>(), digits[4..].parse::<u32>());
+        if let (Ok(year), Ok(month)) = (year, month) {
+            if let Some(first) = NaiveDate::from_ymd_opt(year, month, 1) {
+                return Ok(first);
+            }
+        }
+    }
     if trimmed.len() == 4 && trimmed.chars().all(|c| c.is_ascii_digit()) {
         let year: i32 = trimmed
             .parse()
@@ -172,6 +182,17 @@ mod lenient_tests {
     fn real_world_583_dates_are_read() {
         assert_eq!(parse_imported_start("20190228").unwrap(), day(2019, 2, 28));
         assert_eq!(parse_imported_start("2025").unwrap(), day(2025, 1, 1));
+        assert_eq!(parse_imported_start("201501").unwrap(), day(2015, 1, 1));
+        assert_eq!(parse_imported_start("2015-07").unwrap(), day(2015, 7, 1));
+        assert!(parse_imported_start("201513").is_err());
+        assert_eq!(
+            parse_imported_end("December 31, 2035").unwrap(),
+            RetentionEnd::Date(day(2035, 12, 31))
+        );
+        assert_eq!(
+            parse_imported_end("in perpetuity").unwrap(),
+            RetentionEnd::Permanent
+        );
         assert_eq!(
             parse_imported_start(" 2016-06-30 ").unwrap(),
             day(2016, 6, 30)

@@ -80,6 +80,15 @@ pub fn retention_note(c: &CommitmentView) -> DataField {
     subfields.push((b'c', compact_date(c.retention_start)));
     subfields.push((b'd', marc_end(&c.retention_end)));
     subfields.push((b'f', c.program_code.clone()));
+    // A tier or sub-collection the commitment was imported with follows the program, as it came.
+    for note in c
+        .program_note
+        .iter()
+        .flat_map(|n| n.split("; "))
+        .filter(|n| !n.is_empty())
+    {
+        subfields.push((b'f', note.to_owned()));
+    }
     if let Some(uri) = &c.program_uri {
         subfields.push((b'u', uri.clone()));
     }

@@ -8,7 +8,7 @@ use quick_xml::events::Event;
 
 use super::rows::{present, ImportedRow};
 use super::FormatError;
-use crate::domain::commitment::Format;
+use crate::domain::commitment::{Format, Validation};
 
 /// The parts of a record that commitments are made from.
 #[derive(Debug, Default, Clone)]
@@ -45,26 +45,111 @@ fn clean(value: &str) -> String {
         .to_owned()
 }
 
-/// The commitment rows of record number `number`.
+/// An OCLC number as 035 or 019 write it, when it is one: `(OCoLC)…` (035), or digits (019).
+fn oclc_value(value: &str, prefixed: bool) -> Option<String> {
+    let value = value.trim();
+    match value.get(..7) {
+        Some(prefix) if prefix.eq_ignore_ascii_case("(OCoLC)") => Some(value.to_owned()),
+        _ if !prefixed && !value.is_empty() => Some(value.to_owned()),
+        _ => None,
+    }
+}
+
+/// What a validation 583 (`completeness reviewed`, `condition reviewed`) says of a copy.
+struct Review<'a> {
+    condition: bool,
+    materials: Option<&'a str>,
+    terms: Vec<&'a str>,
+}
+
+/// The first value of subfield `code` of one field.
+fn subfield(subfields: &[(char, String)], code: char) -> Option<&str> {
+    subfields
+        .iter()
+        .find(|(c, _)| *c == code)
+        .map(|(_, v)| v.as_str())
+}
+
+/// The action of a 583 (`$a`), as compared: trimmed, lower case, without final punctuation.
+fn action_of(subfields: &[(char, String)]) -> Option<String> {
+    subfield(subfields, 'a').map(|v| {
+        v.trim()
+            .trim_end_matches(['.', ',', ';'])
+            .trim()
+            .to_lowercase()
+    })
+}
+
+/// The commitment rows of record number `number`: one per retention 583 (`$a committed to retain`,
+/// any case, any first indicator). Validation 583s of the record set the rows' validation; other
+/// actions (`digitized`, curatorial notes) are not commitments and are passed over.
 pub fn rows_of(number: u64, record: &MarcData) -> Vec<ImportedRow> {
-    let oclc = record.values("035", 'a').find_map(|v| {
-        let v = v.trim();
-        v.get(..7)
-            .filter(|p| p.eq_ignore_ascii_case("(OCoLC)"))
-            .map(|_| v.to_owned())
-    });
-    let serial = record.leader.get(7) == Some(&b's');
+    let leader = |i: usize| record.leader.get(i).copied();
+    // Holdings records (MFHD) carry the 583s of libraries' and programs' exports.
+    let holdings = matches!(leader(6), Some(b'u' | b'v' | b'x' | b'y'));
+    let mut numbers: Vec<String> = record
+        .values("035", 'a')
+        .filter_map(|v| oclc_value(v, true))
+        .collect();
+    if numbers.is_empty() && holdings {
+        numbers.extend(
+            record
+                .values("014", 'a')
+                .filter_map(|v| oclc_value(v, false)),
+        );
+    }
+    let mut aliases: Vec<String> = numbers.iter().skip(1).cloned().collect();
+    aliases.extend(
+        record
+            .values("035", 'z')
+            .filter_map(|v| oclc_value(v, true)),
+    );
+    aliases.extend(
+        record
+            .values("019", 'a')
+            .filter_map(|v| oclc_value(v, false)),
+    );
+    let isbn = record
+        .first("020", 'a')
+        .and_then(|v| v.split_whitespace().next())
+        .map(str::to_owned);
+    let issn = record
+        .first("022", 'a')
+        .and_then(|v| v.split_whitespace().next())
+        .map(str::to_owned);
+    let serial =
+        leader(7) == Some(b's') || leader(6) == Some(b'y') || (issn.is_some() && isbn.is_none());
+    let holding_library: Vec<String> = record.values("852", 'a').filter_map(present).collect();
+    let reviews: Vec<Review<'_>> = record
+        .fields
+        .iter()
+        .filter(|(tag, _)| tag == "583")
+        .filter_map(|(_, subfields)| {
+            let condition = match action_of(subfields).as_deref() {
+                Some("condition reviewed") => true,
+                Some("completeness reviewed") => false,
+                _ => return None,
+            };
+            let terms = subfields
+                .iter()
+                .filter(|(c, _)| matches!(c, 'i' | 'l'))
+                .map(|(_, v)| v.trim())
+                .filter(|v| !v.is_empty())
+                .collect();
+            Some(Review {
+                condition,
+                materials: subfield(subfields, '3').map(str::trim),
+                terms,
+            })
+        })
+        .collect();
     let mut rows = Vec::new();
     for (tag, subfields) in &record.fields {
         if tag != "583" {
             continue;
         }
-        let action = subfields
-            .iter()
-            .find(|(c, _)| *c == 'a')
-            .map(|(_, v)| v.trim().trim_end_matches(['.', ',', ';']).to_lowercase());
         let mut row = ImportedRow::at(number);
-        match action.as_deref() {
+        match action_of(subfields).as_deref() {
             Some("committed to retain") => {}
             Some(_) => continue,
             None => {
@@ -78,44 +163,81 @@ pub fn rows_of(number: u64, record: &MarcData) -> Vec<ImportedRow> {
                 continue;
             }
         }
-        match &oclc {
-            Some(number) => row.input.oclc_number = Some(number.clone()),
+        match numbers.first() {
+            Some(oclc) => row.input.oclc_number = Some(oclc.clone()),
             None => row.error(
                 "035",
-                format!("record {number} has no 035 $a (OCoLC) number"),
+                format!(
+                    "record {number} has no 035 $a (OCoLC) number, so its title cannot be known"
+                ),
             ),
+        }
+        for alias in &aliases {
+            match crate::domain::identifiers::OclcNumber::parse(alias) {
+                Ok(_) => row.input.aliases.push(alias.clone()),
+                Err(message) => row.warn(
+                    "aliases",
+                    format!("a merged number was passed over: {message}"),
+                ),
+            }
         }
         row.input.title = record
             .first("245", 'a')
             .map(clean)
             .filter(|t| !t.is_empty());
+        // A holdings record may carry no title: the registry's is used, or a placeholder.
+        row.title_optional = holdings;
         row.input.author = record
             .first("100", 'a')
             .map(clean)
             .filter(|t| !t.is_empty());
-        row.input.isbn = record
-            .first("020", 'a')
-            .and_then(|v| v.split_whitespace().next())
-            .map(str::to_owned);
-        row.input.issn = record
-            .first("022", 'a')
-            .and_then(|v| v.split_whitespace().next())
-            .map(str::to_owned);
+        row.input.isbn = isbn.clone();
+        row.input.issn = issn.clone();
         row.input.format = Some(if serial {
             Format::Serial
         } else {
             Format::Monograph
         });
+        row.library_codes = holding_library.clone();
         for (code, value) in subfields {
             match code {
                 'c' => row.set_start(value),
                 'd' => row.set_end(value),
                 '3' => row.input.materials_specified = present(value),
-                '5' => row.marc_org_code = present(value),
-                'f' => row.program_code = present(value),
+                '5' => row.library_codes.extend(present(value)),
+                'f' => row.programs.extend(present(value)),
+                'u' => row.program_uri = present(value),
                 'z' => row.input.public_note = present(value),
                 _ => {}
             }
+        }
+        let failed = |row: &ImportedRow, field: &str| row.errors.iter().any(|e| e.field == field);
+        row.start_missing = row.input.retention_start.is_none() && !failed(&row, "retention_start");
+        row.end_missing = row.input.retention_end.is_none() && !failed(&row, "retention_end");
+        let materials = row.input.materials_specified.as_deref();
+        let reviewed: Vec<&Review<'_>> = reviews
+            .iter()
+            .filter(|r| materials.is_none() || r.materials.is_none() || r.materials == materials)
+            .collect();
+        if !reviewed.is_empty() {
+            row.input.validation = Some(if reviewed.iter().any(|r| r.condition) {
+                Validation::ConditionReviewed
+            } else {
+                Validation::CompletenessReviewed
+            });
+            let notes: Vec<String> = reviewed
+                .iter()
+                .filter(|r| !r.terms.is_empty())
+                .map(|r| {
+                    let what = if r.condition {
+                        "condition"
+                    } else {
+                        "completeness"
+                    };
+                    format!("{what}: {}", r.terms.join(", "))
+                })
+                .collect();
+            row.input.validation_note = (!notes.is_empty()).then(|| notes.join("; "));
         }
         rows.push(row);
     }
@@ -454,5 +576,144 @@ mod tests {
         let bytes = record.as_ref().to_vec();
         let rows: Vec<ImportedRow> = binary_rows(std::io::Cursor::new(bytes)).collect();
         assert!(rows[0].errors[0].message.contains("MARC-8"));
+    }
+
+    fn field_file(name: &str) -> Vec<ImportedRow> {
+        xml_rows(std::io::Cursor::new(sample(&format!("field/{name}")))).collect()
+    }
+
+    #[test]
+    fn real_recap_and_hathitrust_records_read_every_retention_note() {
+        let rows = field_file("several_records.xml");
+        // 26 ReCAP notes and 3 HathiTrust notes on the same items; 4 records without a 583.
+        assert_eq!(rows.len(), 29, "{rows:#?}");
+        assert!(
+            rows.iter().all(|r| r.errors.is_empty()),
+            "{:?}",
+            rows.iter().flat_map(|r| &r.errors).collect::<Vec<_>>()
+        );
+        let recap = rows
+            .iter()
+            .filter(|r| r.programs == ["ReCAP Shared Collection"])
+            .count();
+        let hathi: Vec<&ImportedRow> = rows
+            .iter()
+            .filter(|r| r.programs == ["HathiTrust"])
+            .collect();
+        assert_eq!((recap, hathi.len()), (26, 3));
+        assert_eq!(hathi[0].input.retention_end.as_deref(), Some("2042-12-31"));
+        assert!(rows
+            .iter()
+            .filter(|r| r.programs == ["ReCAP Shared Collection"])
+            .all(|r| r.input.retention_end.as_deref() == Some("permanent")));
+        assert!(rows
+            .iter()
+            .all(|r| r.library_codes.contains(&"HUL".to_owned())));
+    }
+
+    #[test]
+    fn a_sub_collection_in_a_second_f_and_no_c_are_read_not_refused() {
+        let rows = field_file("99126831126106421.mrx");
+        assert_eq!(rows.len(), 1);
+        let row = &rows[0];
+        assert!(row.errors.is_empty(), "{:?}", row.errors);
+        assert_eq!(
+            row.programs,
+            [
+                "ReCAP",
+                "Italian Language Imprints Collaborative Collection"
+            ]
+        );
+        assert!(row.start_missing);
+        assert_eq!(row.input.materials_specified.as_deref(), Some("Vol. 1"));
+        assert!(row.program_uri.is_some());
+    }
+
+    #[test]
+    fn a_record_without_an_oclc_number_is_refused_with_a_message_and_other_actions_are_passed_over()
+    {
+        let rows = field_file("99126873402206421.mrx");
+        assert_eq!(rows.len(), 2);
+        assert!(rows.iter().all(|r| r.errors[0].field == "035"));
+        assert!(
+            field_file("99122306151806421.mrx").is_empty(),
+            "digitized is not a commitment"
+        );
+        assert!(
+            field_file("99106353023506421.mrx").is_empty(),
+            "curatorial notes are not commitments"
+        );
+        assert_eq!(field_file("SCSB-9879349.mrx").len(), 1);
+    }
+
+    #[test]
+    fn a_papr_style_holdings_record_with_blank_indicators_and_validation_notes_is_read() {
+        let data = MarcData {
+            leader: b"00000ny  a22000003  4500".to_vec(),
+            fields: vec![
+                ("014".into(), vec![('a', "1234567".into())]),
+                ("022".into(), vec![('a', "0317-8471".into())]),
+                (
+                    "035".into(),
+                    vec![
+                        ('a', "(OCoLC)1234567".into()),
+                        ('z', "(OCoLC)7654321".into()),
+                    ],
+                ),
+                (
+                    "852".into(),
+                    vec![('a', "azs".into()), ('b', "MAIN".into())],
+                ),
+                (
+                    "583".into(),
+                    vec![
+                        ('3', "v.1-40 (1978-1999)".into()),
+                        ('a', "Committed to Retain".into()),
+                        ('c', "201501".into()),
+                        ('d', "retention period not specified".into()),
+                        ('f', "WEST".into()),
+                        ('f', "WEST Gold".into()),
+                        ('5', "AzTeS".into()),
+                        ('2', "pda".into()),
+                    ],
+                ),
+                (
+                    "583".into(),
+                    vec![
+                        ('3', "v.1-40 (1978-1999)".into()),
+                        ('a', "completeness reviewed".into()),
+                        ('i', "issue level".into()),
+                        ('l', "missing issues".into()),
+                    ],
+                ),
+                (
+                    "583".into(),
+                    vec![
+                        ('a', "condition reviewed".into()),
+                        ('i', "volume-level".into()),
+                    ],
+                ),
+            ],
+        };
+        let rows = rows_of(3, &data);
+        assert_eq!(rows.len(), 1, "validation notes are not commitments");
+        let row = &rows[0];
+        assert!(row.errors.is_empty(), "{:?}", row.errors);
+        assert_eq!(row.input.oclc_number.as_deref(), Some("(OCoLC)1234567"));
+        assert_eq!(row.input.aliases, ["(OCoLC)7654321"]);
+        assert_eq!(row.input.format, Some(Format::Serial));
+        assert!(row.title_optional, "a holdings record may have no 245");
+        assert_eq!(row.input.retention_start.as_deref(), Some("2015-01-01"));
+        assert!(
+            row.end_missing,
+            "retention period not specified: the program's default"
+        );
+        assert_eq!(row.input.validation, Some(Validation::ConditionReviewed));
+        assert_eq!(
+            row.input.validation_note.as_deref(),
+            Some("completeness: issue level, missing issues; condition: volume-level")
+        );
+        assert_eq!(row.library_codes, ["azs", "AzTeS"]);
+        assert_eq!(row.programs, ["WEST", "WEST Gold"]);
     }
 }

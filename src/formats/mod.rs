@@ -219,6 +219,8 @@ pub(crate) mod sample {
             renewal_proposed_end: None,
             public_note: Some("Amherst College copy: EAST commitment".into()),
             private_note: None,
+            program_note: None,
+            validation_note: None,
             version: 2,
             proposed_by_role: "collection_manager".into(),
             end_reason: None,

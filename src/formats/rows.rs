@@ -16,10 +16,23 @@ pub struct ImportedRow {
     pub program_code: Option<String>,
     pub oclc_symbol: Option<String>,
     pub marc_org_code: Option<String>,
+    /// A 583's `$f` values: the program, and perhaps a tier or sub-collection.
+    pub programs: Vec<String>,
+    /// Library codes of a MARC record (583 `$5`, 852 `$a`): an OCLC symbol or MARC organization code.
+    pub library_codes: Vec<String>,
+    /// The program's web page as the row gives it (583 `$u`), to check against the program's.
+    pub program_uri: Option<String>,
+    /// A MARC retention note gives no start (the import day applies) or no end (the program's
+    /// default applies): both are said in warnings. (A CSV leaves them out by design.)
+    pub start_missing: bool,
+    pub end_missing: bool,
     /// The format carries no title (HathiTrust): the registry's title is used, or a placeholder.
     pub title_optional: bool,
     /// Problems found while reading; a row with any is rejected.
     pub errors: Vec<FieldError>,
+    /// What the librarian should know about a row that is imported (a default applied, a value
+    /// kept as a note, a number that could not be read as an alias).
+    pub warnings: Vec<FieldError>,
 }
 
 impl ImportedRow {
@@ -32,6 +45,13 @@ impl ImportedRow {
 
     pub fn error(&mut self, field: &str, message: impl Into<String>) {
         self.errors.push(FieldError {
+            field: field.to_owned(),
+            message: message.into(),
+        });
+    }
+
+    pub fn warn(&mut self, field: &str, message: impl Into<String>) {
+        self.warnings.push(FieldError {
             field: field.to_owned(),
             message: message.into(),
         });
@@ -56,8 +76,10 @@ impl ImportedRow {
     }
 
     /// Reads an end date (or permanent) leniently into the canonical form, or records why not.
+    /// No end, or "retention period not specified", leaves the program's default to apply.
     pub fn set_end(&mut self, value: &str) {
-        if value.trim().is_empty() {
+        let trimmed = value.trim().trim_end_matches('.');
+        if trimmed.is_empty() || trimmed.eq_ignore_ascii_case("retention period not specified") {
             return;
         }
         match parse_imported_end(value) {

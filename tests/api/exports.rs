@@ -175,7 +175,7 @@ async fn oclc_csv_leaves_out_permanent_commitments_and_counts_them(app: TestApp)
 }
 
 /// `yaz-marcdump` from Debian's yaz package, if installed (CI installs it).
-fn yaz_marcdump() -> Option<&'static str> {
+pub fn yaz_marcdump() -> Option<&'static str> {
     let found = Command::new("yaz-marcdump").arg("-V").output().is_ok();
     if !found {
         if std::env::var("CI").as_deref() == Ok("true") {

@@ -102,7 +102,7 @@ async fn library_imports_its_csv_and_a_second_import_only_skips_duplicates(app: 
     assert_eq!(status, StatusCode::OK, "{report}");
     assert_eq!(
         report,
-        json!({"rows": 3, "imported": 3, "skipped_duplicates": 0, "rejected": 0, "errors": []})
+        json!({"rows": 3, "imported": 3, "skipped_duplicates": 0, "rejected": 0, "errors": [], "warnings": []})
     );
     let (_, list) = w
         .app
@@ -142,7 +142,7 @@ async fn library_imports_its_csv_and_a_second_import_only_skips_duplicates(app: 
     let (_, again) = upload(&w, &w.cm_eym, &w.east, &w.eym, "all_or_nothing", file).await;
     assert_eq!(
         again,
-        json!({"rows": 3, "imported": 0, "skipped_duplicates": 3, "rejected": 0, "errors": []})
+        json!({"rows": 3, "imported": 0, "skipped_duplicates": 3, "rejected": 0, "errors": [], "warnings": []})
     );
     assert_eq!(count(&w, "").await, 3);
 }
@@ -164,7 +164,7 @@ async fn a_row_repeated_in_the_file_is_a_duplicate_and_later_rows_fill_a_titles_
     assert_eq!(status, StatusCode::OK, "{report}");
     assert_eq!(
         report,
-        json!({"rows": 4, "imported": 3, "skipped_duplicates": 1, "rejected": 0, "errors": []})
+        json!({"rows": 4, "imported": 3, "skipped_duplicates": 1, "rejected": 0, "errors": [], "warnings": []})
     );
     let (_, serial) = w
         .app

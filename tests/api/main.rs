@@ -8,6 +8,7 @@ mod cli;
 mod commitments;
 mod demo;
 mod exports;
+mod field_files;
 mod libraries;
 mod pages;
 mod programs;

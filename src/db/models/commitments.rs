@@ -51,6 +51,10 @@ pub struct CommitmentRow {
     pub replaced_by: Option<String>,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    /// The other `$f` values of an imported 583 (a tier, a sub-collection).
+    pub program_note: Option<String>,
+    /// The `$i` level and `$l` terms of the imported validation 583s.
+    pub validation_note: Option<String>,
 }
 
 impl CommitmentRow {
@@ -683,6 +687,8 @@ pub(super) fn proposal(
         replaced_by: None,
         created_at: at,
         updated_at: at,
+        program_note: new.program_note,
+        validation_note: new.validation_note,
     };
     let event = NewEvent {
         action: "propose",

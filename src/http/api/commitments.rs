@@ -66,6 +66,10 @@ pub struct ProposeRequest {
     pub retention_end: Option<String>,
     pub public_note: Option<String>,
     pub private_note: Option<String>,
+    /// A tier or sub-collection of the program (583 `$f` after the program's own).
+    pub program_note: Option<String>,
+    /// The level and terms of the copy's validation (583 `$i`, `$l`).
+    pub validation_note: Option<String>,
 }
 
 impl From<ProposeRequest> for CommitmentInput {
@@ -94,6 +98,9 @@ impl From<ProposeRequest> for CommitmentInput {
             retention_end: body.retention_end,
             public_note: body.public_note,
             private_note: body.private_note,
+            program_note: body.program_note,
+            validation_note: body.validation_note,
+            aliases: Vec::new(),
         }
     }
 }

@@ -26,7 +26,7 @@ use crate::http::extractors::CurrentUser;
 use crate::http::AppState;
 
 /// The text fields of the form, in the order shown, with their labels.
-const TEXT_FIELDS: [(&str, &str); 12] = [
+const TEXT_FIELDS: [(&str, &str); 14] = [
     ("author", "Author"),
     ("publisher", "Publisher"),
     ("pub_year", "Publication year"),
@@ -42,10 +42,12 @@ const TEXT_FIELDS: [(&str, &str); 12] = [
     ),
     ("public_note", "Public note"),
     ("private_note", "Private note"),
+    ("program_note", "Program note (tier or sub-collection)"),
+    ("validation_note", "Validation note (level, status)"),
 ];
 
 /// Every field the form shows (a message for any other goes at its top).
-const SHOWN: [&str; 23] = [
+const SHOWN: [&str; 25] = [
     "program_id",
     "library_id",
     "oclc_number",
@@ -69,6 +71,8 @@ const SHOWN: [&str; 23] = [
     "materials_specified",
     "public_note",
     "private_note",
+    "program_note",
+    "validation_note",
 ];
 
 pub struct TextField {
@@ -212,6 +216,9 @@ fn input_of(form: &Form, actor: &Actor, errors: &mut ValidationErrors) -> Commit
         retention_end: form.text("retention_end"),
         public_note: form.text("public_note"),
         private_note: form.text("private_note"),
+        program_note: form.text("program_note"),
+        validation_note: form.text("validation_note"),
+        aliases: Vec::new(),
     }
 }
 

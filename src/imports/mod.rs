@@ -5,17 +5,14 @@
 //! `all_or_nothing` writes everything or, if any row is rejected, nothing; `valid_rows` writes
 //! the good rows batch by batch. Re-importing a file imports nothing: every row is a duplicate.
 
-use std::collections::HashMap;
 use std::io::Read;
 
-use chrono::{NaiveDate, Utc};
+use chrono::Utc;
 use serde::{Deserialize, Serialize};
 
 use crate::db::audit::{self, AuditActor, NewEvent};
 use crate::db::models::bulk::{self, Proposed};
-use crate::db::models::titles::TitleRow;
 use crate::db::{Db, DbConnection, DbError};
-use crate::domain::commitment::NewCommitment;
 use crate::domain::identifiers::OclcNumber;
 use crate::domain::{Actor, FieldError};
 use crate::formats::rows::ImportedRow;
@@ -23,6 +20,9 @@ use crate::formats::FormatError;
 use crate::formats::{hathitrust, marc_reader, registry_csv};
 
 pub use crate::db::models::bulk::Target;
+
+mod check;
+use check::{check_row, oclc_of, Checked};
 
 /// Rows checked and stored together; in `valid_rows` mode, rows per transaction.
 pub const BATCH: usize = 1_000;
@@ -132,6 +132,9 @@ pub struct ImportReport {
     pub skipped_duplicates: u64,
     pub rejected: u64,
     pub errors: Vec<RowError>,
+    /// Rows imported with a default applied or a value kept as a note, and 583s of other programs
+    /// passed over.
+    pub warnings: Vec<RowError>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -164,82 +167,12 @@ pub fn rows(
     })
 }
 
-/// Checks one row against the target: the commitment to propose, or what is wrong with it.
-/// `known` holds the registry's titles for the rows of the batch whose format carries none.
-fn check_row(
-    target: &Target,
-    row: ImportedRow,
-    known: &HashMap<i64, TitleRow>,
-    today: NaiveDate,
-) -> Result<NewCommitment, Vec<FieldError>> {
-    let mut errors = row.errors;
-    let claims = [
-        (
-            "program_code",
-            row.program_code.as_deref(),
-            target.program.code.as_str(),
-            true,
-        ),
-        (
-            "oclc_symbol",
-            row.oclc_symbol.as_deref(),
-            target.library.oclc_symbol.as_str(),
-            false,
-        ),
-        (
-            "marc_org_code",
-            row.marc_org_code.as_deref(),
-            target.library.marc_org_code.as_str(),
-            false,
-        ),
-    ];
-    for (field, claimed, actual, ignore_case) in claims {
-        if let Some(claimed) = claimed {
-            let same = if ignore_case {
-                claimed.eq_ignore_ascii_case(actual)
-            } else {
-                claimed == actual
-            };
-            if !same {
-                errors.push(FieldError {
-                    field: field.to_owned(),
-                    message: format!("the row is for {claimed}, but this import is for {actual}"),
-                });
-            }
-        }
+fn row_error(line: u64, error: FieldError) -> RowError {
+    RowError {
+        line,
+        field: error.field,
+        message: error.message,
     }
-    let mut input = row.input;
-    if input.title.is_none() && row.title_optional {
-        input.title = Some(match oclc_of(input.oclc_number.as_deref()) {
-            None => String::from("[title not given]"),
-            Some(number) => match known.get(&number.value()) {
-                Some(title) => title.title.clone(),
-                None => format!("[title not given: OCLC {number}]"),
-            },
-        });
-    }
-    input.program_id = Some(target.program_id());
-    input.library_id = Some(target.library_id());
-    // Fields the reader already found wrong are not checked twice.
-    for error in &errors {
-        match error.field.as_str() {
-            "retention_start" => input.retention_start = None,
-            "retention_end" => input.retention_end = None,
-            _ => {}
-        }
-    }
-    match NewCommitment::parse(input, today) {
-        Ok(new) if errors.is_empty() => Ok(new),
-        Ok(_) => Err(errors),
-        Err(invalid) => {
-            errors.extend(invalid.0);
-            Err(errors)
-        }
-    }
-}
-
-fn oclc_of(value: Option<&str>) -> Option<OclcNumber> {
-    value.and_then(|v| OclcNumber::parse(v).ok())
 }
 
 /// Checks a batch of rows and stores the good ones as proposals; the audit events of those stored.
@@ -269,31 +202,44 @@ fn import_batch(
     };
     let mut lines = Vec::with_capacity(batch.len());
     let mut checked = Vec::with_capacity(batch.len());
+    let mut warned = Vec::with_capacity(batch.len());
+    let mut passed_over = Vec::new();
     for row in batch {
-        report.rows += 1;
         let line = row.line;
         match check_row(target, row, &known, today) {
-            Ok(new) => {
+            Checked::Propose(new, warnings) => {
+                report.rows += 1;
                 lines.push(line);
-                checked.push(new);
+                checked.push(*new);
+                warned.push(warnings);
             }
-            Err(fields) => reject(report, line, fields),
+            Checked::Rejected(fields) => {
+                report.rows += 1;
+                reject(report, line, fields);
+            }
+            // Another program's 583 is not a row of this import: said, not counted.
+            Checked::NotOurs(warning) => passed_over.push(row_error(line, warning)),
         }
     }
+    let mut warnings = passed_over;
     let mut events = Vec::new();
-    for (line, outcome) in lines
+    for ((line, outcome), row_warnings) in lines
         .into_iter()
         .zip(bulk::propose_many(conn, actor, target, checked)?)
+        .zip(warned)
     {
         match outcome {
             Proposed::Stored(event) => {
                 report.imported += 1;
                 events.push(event);
+                warnings.extend(row_warnings.into_iter().map(|w| row_error(line, w)));
             }
             Proposed::Duplicate => report.skipped_duplicates += 1,
             Proposed::Rejected(fields) => reject(report, line, fields),
         }
     }
+    warnings.sort_by_key(|w| w.line);
+    report.warnings.extend(warnings);
     // Rows the database refused come after the others: the report lists them in file order.
     errors.sort_by_key(|e| e.line);
     report.errors.extend(errors);

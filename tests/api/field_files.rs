@@ -1,0 +1,341 @@
+//! Files from the field: the real ReCAP/SCSB and HathiTrust records in `tests/fixtures/field/`
+//! import into programs and libraries named as their 583s name them.
+
+use std::io::Write;
+use std::process::Command;
+
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+
+use crate::helpers::TestApp;
+
+crate::on_both_backends!(
+    recap_and_hathitrust_notes_on_the_same_items_go_each_to_its_own_program,
+    a_sub_collection_in_f_is_kept_as_the_program_note_and_exported_as_another_f,
+    a_record_without_an_oclc_number_is_rejected_and_other_actions_are_not_rows,
+    a_583_for_another_library_is_rejected,
+);
+
+struct Field {
+    app: TestApp,
+    admin: String,
+    recap: Value,
+    hathi: Value,
+    harvard: Value,
+    princeton: Value,
+}
+
+async fn field(app: TestApp) -> Field {
+    let admin = app.admin_token().await;
+    let program = |code: &str, name: &str, uri: Option<&str>, end: Option<&str>| json!({"code": code, "name": name, "uri": uri, "default_retention_end": end});
+    let (_, recap) = app
+        .post(
+            "/api/v1/programs",
+            &admin,
+            program(
+                "ReCAP",
+                "ReCAP Shared Collection",
+                Some("https://recap.princeton.edu"),
+                None,
+            ),
+        )
+        .await;
+    let (_, hathi) = app
+        .post(
+            "/api/v1/programs",
+            &admin,
+            program(
+                "HathiTrust",
+                "HathiTrust Shared Print Program",
+                Some("https://www.hathitrust.org/shared-print"),
+                Some("2042-12-31"),
+            ),
+        )
+        .await;
+    let (_, harvard) = app
+        .post(
+            "/api/v1/libraries",
+            &admin,
+            json!({"name": "Harvard Library", "oclc_symbol": "HLS", "marc_org_code": "HUL"}),
+        )
+        .await;
+    let (_, princeton) = app
+        .post(
+            "/api/v1/libraries",
+            &admin,
+            json!({"name": "Princeton University Library", "oclc_symbol": "PUL", "marc_org_code": "NjP"}),
+        )
+        .await;
+    for (p, l) in [(&recap, &harvard), (&recap, &princeton), (&hathi, &harvard)] {
+        app.add_member(&admin, p, l).await;
+    }
+    Field {
+        app,
+        admin,
+        recap,
+        hathi,
+        harvard,
+        princeton,
+    }
+}
+
+fn file(name: &str) -> Vec<u8> {
+    std::fs::read(format!(
+        "{}/tests/fixtures/field/{name}",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .unwrap()
+}
+
+impl Field {
+    async fn import(&self, name: &str, program: &Value, library: &Value, mode: &str) -> Value {
+        let url = format!(
+            "{}/api/v1/imports?program_id={}&library_id={}&format=marcxml&mode={mode}",
+            self.app.address,
+            program["id"].as_str().unwrap(),
+            library["id"].as_str().unwrap()
+        );
+        let response = self
+            .app
+            .client
+            .post(url)
+            .bearer_auth(&self.admin)
+            .header("content-type", "application/marcxml+xml")
+            .body(file(name))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::OK);
+        response.json().await.unwrap()
+    }
+
+    async fn commitments(&self, query: &str) -> Vec<Value> {
+        let (_, body) = self
+            .app
+            .get(
+                &format!("/api/v1/commitments?limit=1000&{query}"),
+                &self.admin,
+            )
+            .await;
+        body["items"].as_array().cloned().unwrap_or_default()
+    }
+}
+
+fn messages(report: &Value, kind: &str) -> Vec<String> {
+    report[kind]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["message"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+async fn recap_and_hathitrust_notes_on_the_same_items_go_each_to_its_own_program(app: TestApp) {
+    let f = field(app).await;
+    let hathi = f
+        .import(
+            "several_records.xml",
+            &f.hathi,
+            &f.harvard,
+            "all_or_nothing",
+        )
+        .await;
+    assert_eq!(
+        (&hathi["rows"], &hathi["imported"], &hathi["rejected"]),
+        (&json!(3), &json!(3), &json!(0)),
+        "{hathi}"
+    );
+    let passed_over = messages(&hathi, "warnings");
+    assert_eq!(passed_over.len(), 26, "{hathi}");
+    assert!(passed_over
+        .iter()
+        .all(|m| m.contains("583 for ReCAP Shared Collection, not for HathiTrust")));
+    let recap = f
+        .import(
+            "several_records.xml",
+            &f.recap,
+            &f.harvard,
+            "all_or_nothing",
+        )
+        .await;
+    // One record holds two items (two notes without $3): one commitment of the library on the title.
+    assert_eq!(
+        (
+            &recap["rows"],
+            &recap["imported"],
+            &recap["skipped_duplicates"],
+            &recap["rejected"]
+        ),
+        (&json!(26), &json!(25), &json!(1), &json!(0)),
+        "{recap}"
+    );
+    assert_eq!(messages(&recap, "warnings").len(), 3);
+    let recap_items = f
+        .commitments(&format!("program_id={}", f.recap["id"].as_str().unwrap()))
+        .await;
+    assert!(recap_items
+        .iter()
+        .all(|c| c["retention_end"] == "permanent"));
+    let hathi_items = f
+        .commitments(&format!("program_id={}", f.hathi["id"].as_str().unwrap()))
+        .await;
+    assert!(hathi_items
+        .iter()
+        .all(|c| c["retention_end"] == "2042-12-31"));
+    // An item with both notes: one commitment in each program, on one title.
+    let shared = &hathi_items[0];
+    let (_, title) = f
+        .app
+        .get(
+            &format!("/api/v1/titles?oclc_number={}", shared["oclc_number"]),
+            &f.admin,
+        )
+        .await;
+    let programs: Vec<&str> = title["commitments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["program_code"].as_str().unwrap())
+        .collect();
+    assert!(
+        programs.contains(&"ReCAP") && programs.contains(&"HathiTrust"),
+        "{title}"
+    );
+    // Re-importing imports nothing.
+    let again = f
+        .import(
+            "several_records.xml",
+            &f.recap,
+            &f.harvard,
+            "all_or_nothing",
+        )
+        .await;
+    assert_eq!(again["imported"], 0);
+    assert_eq!(again["skipped_duplicates"], 26);
+}
+
+async fn a_sub_collection_in_f_is_kept_as_the_program_note_and_exported_as_another_f(app: TestApp) {
+    let f = field(app).await;
+    let report = f
+        .import(
+            "99126831126106421.mrx",
+            &f.recap,
+            &f.princeton,
+            "all_or_nothing",
+        )
+        .await;
+    assert_eq!(report["imported"], 1, "{report}");
+    let warnings = messages(&report, "warnings");
+    assert!(
+        warnings
+            .iter()
+            .any(|m| m.contains("kept as the program note")),
+        "{warnings:?}"
+    );
+    assert!(
+        warnings.iter().any(|m| m.contains("no start date ($c)")),
+        "{warnings:?}"
+    );
+    assert!(
+        warnings
+            .iter()
+            .any(|m| m.contains("is not ReCAP's web page")),
+        "{warnings:?}"
+    );
+    let items = f.commitments("").await;
+    let c = &items[0];
+    assert_eq!(
+        c["program_note"],
+        "Italian Language Imprints Collaborative Collection"
+    );
+    assert_eq!(c["materials_specified"], "Vol. 1");
+    assert_eq!(c["retention_end"], "permanent");
+    assert_eq!(c["oclc_number"], 1145057686);
+    assert!(c["title"]
+        .as_str()
+        .unwrap()
+        .starts_with("Themes and individuals in history"));
+    let marc = f
+        .app
+        .get_bytes("/api/v1/exports/commitments?format=marc", &f.admin)
+        .await;
+    let records: Vec<_> = marc::Records::new(&marc[..])
+        .collect::<Result<_, _>>()
+        .unwrap();
+    let note = &records[0].field(*b"583")[0];
+    let programs: Vec<String> = note
+        .subfield(b'f')
+        .iter()
+        .map(|s| String::from_utf8_lossy(s.get_data::<[u8]>()).into_owned())
+        .collect();
+    assert_eq!(
+        programs,
+        [
+            "ReCAP",
+            "Italian Language Imprints Collaborative Collection"
+        ]
+    );
+    let Some(yaz) = crate::exports::yaz_marcdump() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("field.mrc");
+    std::fs::File::create(&path)
+        .unwrap()
+        .write_all(&marc)
+        .unwrap();
+    let out = Command::new(yaz).arg(&path).output().unwrap();
+    assert!(out.status.success() && out.stderr.is_empty(), "{out:?}");
+}
+
+async fn a_record_without_an_oclc_number_is_rejected_and_other_actions_are_not_rows(app: TestApp) {
+    let f = field(app).await;
+    let report = f
+        .import(
+            "99126873402206421.mrx",
+            &f.recap,
+            &f.princeton,
+            "valid_rows",
+        )
+        .await;
+    assert_eq!(
+        (&report["rows"], &report["rejected"]),
+        (&json!(2), &json!(2)),
+        "{report}"
+    );
+    let errors = messages(&report, "errors");
+    assert!(
+        errors
+            .iter()
+            .any(|m| m.contains("no 035 $a (OCoLC) number")),
+        "{report}"
+    );
+    for name in ["99122306151806421.mrx", "99106353023506421.mrx"] {
+        let report = f
+            .import(name, &f.recap, &f.princeton, "all_or_nothing")
+            .await;
+        assert_eq!(
+            (&report["rows"], &report["imported"], &report["rejected"]),
+            (&json!(0), &json!(0), &json!(0)),
+            "{name}: {report}"
+        );
+    }
+    let report = f
+        .import("SCSB-9879349.mrx", &f.recap, &f.harvard, "all_or_nothing")
+        .await;
+    assert_eq!(report["imported"], 1, "{report}");
+}
+
+async fn a_583_for_another_library_is_rejected(app: TestApp) {
+    let f = field(app).await;
+    // The notes name HUL: imported for Princeton they are refused, with both libraries named.
+    let report = f
+        .import("SCSB-9879349.mrx", &f.recap, &f.princeton, "valid_rows")
+        .await;
+    assert_eq!(report["rejected"], 1, "{report}");
+    let message = &messages(&report, "errors")[0];
+    assert!(
+        message.contains("HUL") && message.contains("PUL"),
+        "{message}"
+    );
+}
