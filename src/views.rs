@@ -43,6 +43,8 @@ pub struct TitleView {
     pub isbn: Option<String>,
     pub issn: Option<String>,
     pub format: Format,
+    /// OCLC numbers merged into this one (019 `$a`, 035 `$z`): they find the same title.
+    pub aliases: Vec<i64>,
 }
 
 impl TitleView {
@@ -57,6 +59,7 @@ impl TitleView {
             isbn: row.isbn.clone(),
             issn: row.issn.clone(),
             format: Format::parse(&row.format).map_err(corrupt("format"))?,
+            aliases: Vec::new(),
         })
     }
 }

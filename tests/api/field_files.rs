@@ -14,6 +14,7 @@ crate::on_both_backends!(
     a_sub_collection_in_f_is_kept_as_the_program_note_and_exported_as_another_f,
     a_record_without_an_oclc_number_is_rejected_and_other_actions_are_not_rows,
     a_583_for_another_library_is_rejected,
+    a_merged_oclc_number_finds_the_title_and_joins_it,
 );
 
 struct Field {
@@ -338,4 +339,73 @@ async fn a_583_for_another_library_is_rejected(app: TestApp) {
         message.contains("HUL") && message.contains("PUL"),
         "{message}"
     );
+}
+
+async fn a_merged_oclc_number_finds_the_title_and_joins_it(app: TestApp) {
+    let f = field(app).await;
+    f.import(
+        "several_records.xml",
+        &f.recap,
+        &f.harvard,
+        "all_or_nothing",
+    )
+    .await;
+    // Record 18: 035 $a (OCoLC)36530614 $z (OCoLC)187458212.
+    let (status, title) = f
+        .app
+        .get("/api/v1/titles?oclc_number=(OCoLC)187458212", &f.admin)
+        .await;
+    assert_eq!(status, StatusCode::OK, "{title}");
+    assert_eq!(title["title"]["oclc_number"], 36530614);
+    assert_eq!(title["title"]["aliases"], json!([187458212]));
+    let (_, listed) = f
+        .app
+        .get("/api/v1/commitments?oclc_number=187458212", &f.admin)
+        .await;
+    assert_eq!(listed["items"].as_array().unwrap().len(), 1, "{listed}");
+    // A proposal by the merged number joins the title instead of making a twin.
+    let (status, proposed) = f
+        .app
+        .post(
+            "/api/v1/commitments",
+            &f.admin,
+            json!({"program_id": f.recap["id"], "library_id": f.princeton["id"],
+                   "oclc_number": "187458212", "title": "A twin?", "retention_end": "permanent"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{proposed}");
+    assert_eq!(proposed["oclc_number"], 36530614);
+    assert_eq!(proposed["title_id"], title["title"]["id"]);
+    // So does an imported row whose number is the merged one.
+    let url = format!(
+        "{}/api/v1/imports?program_id={}&library_id={}&format=csv",
+        f.app.address,
+        f.hathi["id"].as_str().unwrap(),
+        f.harvard["id"].as_str().unwrap()
+    );
+    let report: Value = f
+        .app
+        .client
+        .post(url)
+        .bearer_auth(&f.admin)
+        .body("oclc_number,title\n187458212,Another twin?\n")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(report["imported"], 1, "{report}");
+    let (_, listed) = f
+        .app
+        .get("/api/v1/commitments?oclc_number=36530614", &f.admin)
+        .await;
+    let titles: Vec<&Value> = listed["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| &c["title_id"])
+        .collect();
+    assert_eq!(titles.len(), 3, "{listed}");
+    assert!(titles.iter().all(|t| **t == title["title"]["id"]));
 }

@@ -160,18 +160,27 @@ async fn sign_out(client: &Client) {
     wait(client, Locator::XPath("//h1[. = 'Sign in']")).await;
 }
 
-/// The first file that appears in `dir`, once fully written.
+/// The file downloaded into `dir`, once fully written: Chrome reserves the final name with an
+/// empty file and writes to a `.crdownload` beside it, renamed at the end.
 async fn downloaded(dir: &Path) -> String {
     let started = Instant::now();
     loop {
-        let done: Vec<PathBuf> = std::fs::read_dir(dir)
+        let files: Vec<PathBuf> = std::fs::read_dir(dir)
             .unwrap()
             .flatten()
             .map(|e| e.path())
-            .filter(|p| !p.to_string_lossy().ends_with(".crdownload"))
             .collect();
-        if let Some(file) = done.first() {
-            return std::fs::read_to_string(file).unwrap();
+        let writing = files
+            .iter()
+            .any(|p| p.to_string_lossy().ends_with(".crdownload"));
+        if !writing {
+            if let Some(text) = files
+                .iter()
+                .map(|p| std::fs::read_to_string(p).unwrap_or_default())
+                .find(|text| !text.is_empty())
+            {
+                return text;
+            }
         }
         assert!(
             started.elapsed() < Duration::from_secs(30),

@@ -71,21 +71,12 @@ pub enum Proposed {
     Rejected(Vec<FieldError>),
 }
 
-/// The titles with these OCLC numbers, by number.
+/// The titles with these OCLC numbers (their own, or merged into them), by number.
 pub fn titles_by_oclc(
     conn: &mut DbConnection,
     numbers: &[i64],
 ) -> Result<HashMap<i64, TitleRow>, DbError> {
-    if numbers.is_empty() {
-        return Ok(HashMap::new());
-    }
-    Ok(titles_table::table
-        .filter(titles_table::oclc_number.eq_any(numbers))
-        .select(TitleRow::as_select())
-        .load::<TitleRow>(conn)?
-        .into_iter()
-        .map(|title| (title.oclc_number, title))
-        .collect())
+    titles::resolve(conn, numbers)
 }
 
 /// The (title, run of volumes) pairs of `target` that live commitments hold, among `title_ids`.
@@ -131,14 +122,25 @@ pub fn propose_many(
     target: &Target,
     batch: Vec<NewCommitment>,
 ) -> Result<Vec<Proposed>, DbError> {
-    let numbers: Vec<i64> = batch.iter().map(|n| n.title.oclc_number.value()).collect();
+    let numbers: Vec<i64> = batch
+        .iter()
+        .flat_map(|n| {
+            std::iter::once(n.title.oclc_number.value())
+                .chain(n.title.aliases.iter().map(|a| a.value()))
+        })
+        .collect();
     let mut known = titles_by_oclc(conn, &numbers)?;
+    let mut aliases: Vec<(i64, String)> = Vec::new();
     let mut held = live_holdings(conn, target, known.values().map(|t| t.id.clone()).collect())?;
     let mut created: HashSet<i64> = HashSet::new();
     let mut stored: Vec<CommitmentRow> = Vec::new();
     let mut outcomes = Vec::with_capacity(batch.len());
     for new in batch {
-        let number = new.title.oclc_number.value();
+        // A title is found by the row's number or by a number merged into it; the row joins it.
+        let number = std::iter::once(new.title.oclc_number.value())
+            .chain(new.title.aliases.iter().map(|a| a.value()))
+            .find(|n| known.contains_key(n))
+            .unwrap_or(new.title.oclc_number.value());
         if let Some(title) = known.get(&number) {
             if held.contains(&(title.id.clone(), new.materials_specified.clone())) {
                 outcomes.push(Proposed::Duplicate);
@@ -157,15 +159,22 @@ pub fn propose_many(
             titles::new_row(&new.title)
         });
         held.insert((title.id.clone(), new.materials_specified.clone()));
+        let title_row = title.clone();
+        aliases.extend(titles::aliases_brought(&new.title, &title_row));
         // A title created in this batch is stored below with its blanks already filled.
         if titles::fill_blanks(title, &new.title) && !created.contains(&number) {
             titles::store_blanks(conn, title)?;
+        }
+        let title = title.clone();
+        // Later rows of the batch that bring a merged number find this title too.
+        for (alias, _) in titles::aliases_brought(&new.title, &title) {
+            known.entry(alias).or_insert_with(|| title.clone());
         }
         let (row, event) = commitments::proposal(
             actor,
             &target.program,
             &target.library,
-            title,
+            &title,
             new,
             retention_end,
         );
@@ -182,5 +191,6 @@ pub fn propose_many(
     if !stored.is_empty() {
         crate::insert_batch!(conn, commitments_table::table, &stored);
     }
+    titles::add_aliases(conn, &aliases)?;
     Ok(outcomes)
 }

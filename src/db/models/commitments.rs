@@ -11,7 +11,7 @@ use super::programs::ProgramRow;
 use super::titles::{self, TitleRow};
 use crate::db::audit::{self, AuditActor, NewEvent};
 use crate::db::schema::{
-    commitments, libraries, program_members, programs, titles as titles_table,
+    commitments, libraries, program_members, programs, title_aliases, titles as titles_table,
 };
 use crate::db::{now, Backend, DbConnection, DbError, Page};
 use crate::domain::commitment::{policies_to_text, NewCommitment, Status};
@@ -291,7 +291,15 @@ macro_rules! apply_filter {
             }
         }
         if let Some(oclc) = filter.oclc_number {
-            $query = $query.filter(titles_table::oclc_number.eq(oclc.value()));
+            // The title's own number, or one merged into it.
+            let merged = title_aliases::table
+                .filter(title_aliases::oclc_number.eq(oclc.value()))
+                .select(title_aliases::title_id);
+            $query = $query.filter(
+                titles_table::oclc_number
+                    .eq(oclc.value())
+                    .or(titles_table::id.eq_any(merged)),
+            );
         }
         if let Some(role) = filter.proposer_role {
             $query = $query.filter(commitments::proposed_by_role.eq(role.as_str()));

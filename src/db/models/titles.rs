@@ -4,7 +4,9 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use uuid::Uuid;
 
-use crate::db::schema::titles;
+use std::collections::HashMap;
+
+use crate::db::schema::{title_aliases, titles};
 use crate::db::{now, DbConnection, DbError};
 use crate::domain::commitment::TitleFacts;
 use crate::domain::identifiers::{Isbn, Issn, OclcNumber};
@@ -25,31 +27,140 @@ pub struct TitleRow {
     pub updated_at: NaiveDateTime,
 }
 
+/// The title with this OCLC number, its own or one merged into it (an alias).
 pub fn find_by_oclc(
     conn: &mut DbConnection,
     oclc: OclcNumber,
 ) -> Result<Option<TitleRow>, DbError> {
-    Ok(titles::table
-        .filter(titles::oclc_number.eq(oclc.value()))
-        .select(TitleRow::as_select())
-        .first(conn)
-        .optional()?)
+    Ok(resolve(conn, &[oclc.value()])?.remove(&oclc.value()))
 }
 
-/// The title with this OCLC number; created from `facts` when new. An existing title keeps its
-/// bibliographic description: a later proposal only fills fields that were empty.
-pub fn find_or_create(conn: &mut DbConnection, facts: &TitleFacts) -> Result<TitleRow, DbError> {
-    if let Some(mut existing) = find_by_oclc(conn, facts.oclc_number)? {
-        if fill_blanks(&mut existing, facts) {
-            store_blanks(conn, &existing)?;
-        }
-        return Ok(existing);
+/// The titles of these OCLC numbers, each found by its own number or an alias: number → title.
+pub fn resolve(
+    conn: &mut DbConnection,
+    numbers: &[i64],
+) -> Result<HashMap<i64, TitleRow>, DbError> {
+    if numbers.is_empty() {
+        return Ok(HashMap::new());
     }
-    let row = new_row(facts);
-    diesel::insert_into(titles::table)
-        .values(&row)
-        .execute(conn)?;
-    Ok(row)
+    let mut found: HashMap<i64, TitleRow> = titles::table
+        .filter(titles::oclc_number.eq_any(numbers))
+        .select(TitleRow::as_select())
+        .load::<TitleRow>(conn)?
+        .into_iter()
+        .map(|title| (title.oclc_number, title))
+        .collect();
+    let missing: Vec<i64> = numbers
+        .iter()
+        .copied()
+        .filter(|n| !found.contains_key(n))
+        .collect();
+    if !missing.is_empty() {
+        let merged: Vec<(i64, TitleRow)> = title_aliases::table
+            .inner_join(titles::table)
+            .filter(title_aliases::oclc_number.eq_any(&missing))
+            .select((title_aliases::oclc_number, TitleRow::as_select()))
+            .load(conn)?;
+        found.extend(merged);
+    }
+    Ok(found)
+}
+
+/// The aliases of these titles, by title id, in number order.
+pub fn aliases_of(
+    conn: &mut DbConnection,
+    title_ids: &[String],
+) -> Result<HashMap<String, Vec<i64>>, DbError> {
+    let rows: Vec<(String, i64)> = title_aliases::table
+        .filter(title_aliases::title_id.eq_any(title_ids))
+        .select((title_aliases::title_id, title_aliases::oclc_number))
+        .order(title_aliases::oclc_number)
+        .load(conn)?;
+    let mut by_title: HashMap<String, Vec<i64>> = HashMap::new();
+    for (title, number) in rows {
+        by_title.entry(title).or_default().push(number);
+    }
+    Ok(by_title)
+}
+
+/// Records `(number, title id)` pairs as aliases, but for numbers that are already a title's own
+/// number or an alias (a number names one title only).
+pub fn add_aliases(conn: &mut DbConnection, pairs: &[(i64, String)]) -> Result<(), DbError> {
+    if pairs.is_empty() {
+        return Ok(());
+    }
+    let numbers: Vec<i64> = pairs.iter().map(|(n, _)| *n).collect();
+    let taken: std::collections::HashSet<i64> = titles::table
+        .filter(titles::oclc_number.eq_any(&numbers))
+        .select(titles::oclc_number)
+        .load::<i64>(conn)?
+        .into_iter()
+        .chain(
+            title_aliases::table
+                .filter(title_aliases::oclc_number.eq_any(&numbers))
+                .select(title_aliases::oclc_number)
+                .load::<i64>(conn)?,
+        )
+        .collect();
+    let at = now();
+    let mut seen = std::collections::HashSet::new();
+    let rows: Vec<_> = pairs
+        .iter()
+        .filter(|(n, _)| !taken.contains(n) && seen.insert(*n))
+        .map(|(n, title)| {
+            (
+                title_aliases::oclc_number.eq(*n),
+                title_aliases::title_id.eq(title.clone()),
+                title_aliases::created_at.eq(at),
+            )
+        })
+        .collect();
+    if !rows.is_empty() {
+        crate::insert_batch!(conn, title_aliases::table, &rows);
+    }
+    Ok(())
+}
+
+/// The alias pairs a proposal of `facts` on `title` brings: its merged numbers, and its own number
+/// when the title was found by a merged one.
+pub fn aliases_brought(facts: &TitleFacts, title: &TitleRow) -> Vec<(i64, String)> {
+    let own = facts.oclc_number.value();
+    facts
+        .aliases
+        .iter()
+        .map(|a| a.value())
+        .chain((own != title.oclc_number).then_some(own))
+        .filter(|n| *n != title.oclc_number)
+        .map(|n| (n, title.id.clone()))
+        .collect()
+}
+
+/// The title with this OCLC number (or one of the numbers merged into it); created from `facts`
+/// when new. An existing title keeps its bibliographic description: a later proposal only fills
+/// fields that were empty. The proposal's merged numbers become the title's aliases.
+pub fn find_or_create(conn: &mut DbConnection, facts: &TitleFacts) -> Result<TitleRow, DbError> {
+    let numbers: Vec<i64> = std::iter::once(facts.oclc_number.value())
+        .chain(facts.aliases.iter().map(|a| a.value()))
+        .collect();
+    let mut known = resolve(conn, &numbers)?;
+    let existing = numbers.iter().find_map(|n| known.remove(n));
+    let title = match existing {
+        Some(mut existing) => {
+            if fill_blanks(&mut existing, facts) {
+                store_blanks(conn, &existing)?;
+            }
+            existing
+        }
+        None => {
+            let row = new_row(facts);
+            diesel::insert_into(titles::table)
+                .values(&row)
+                .execute(conn)?;
+            row
+        }
+    };
+    add_aliases(conn, &aliases_brought(facts, &title))?;
+    Ok(title)
 }
 
 /// A new title described by `facts`, not yet stored.

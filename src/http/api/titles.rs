@@ -1,4 +1,5 @@
 //! `GET /titles?oclc_number=N`: who retains this title — every commitment on it the caller may see.
+//! A number merged into the title (an alias) finds it too.
 
 use actix_web::web;
 use serde::{Deserialize, Serialize};
@@ -41,16 +42,21 @@ pub async fn lookup(
         .ok_or_else(|| ValidationErrors::one("oclc_number", "oclc_number is required"))?;
     let oclc = OclcNumber::parse(&raw).map_err(|m| ValidationErrors::one("oclc_number", m))?;
     let actor = user.actor;
-    let (title, records) = state
+    let (title, aliases, records) = state
         .db
         .read(move |conn| {
             let title = titles::find_by_oclc(conn, oclc)?.ok_or(DbError::NotFound("title"))?;
+            let aliases = titles::aliases_of(conn, std::slice::from_ref(&title.id))?
+                .remove(&title.id)
+                .unwrap_or_default();
             let records = commitments::on_title(conn, &actor, &title.id)?;
-            Ok((title, records))
+            Ok((title, aliases, records))
         })
         .await?;
+    let mut view = TitleView::from_row(&title)?;
+    view.aliases = aliases;
     Ok(web::Json(TitleCommitments {
-        title: TitleView::from_row(&title)?,
+        title: view,
         commitments: records
             .into_iter()
             .map(CommitmentView::from_record)

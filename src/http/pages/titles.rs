@@ -24,6 +24,8 @@ pub struct LookupParams {
 
 pub struct Found {
     pub title: TitleRow,
+    /// OCLC numbers merged into the title's.
+    pub aliases: String,
     pub answer: String,
     pub lines: Vec<CommitmentLine>,
 }
@@ -84,6 +86,8 @@ pub async fn lookup(
                 query.isbn.as_ref(),
                 query.issn.as_ref(),
             )?;
+            let ids: Vec<String> = titles.iter().map(|t| t.id.clone()).collect();
+            let mut aliases = titles::aliases_of(conn, &ids)?;
             let mut found = Vec::with_capacity(titles.len());
             for title in titles {
                 let records = commitments::on_title(conn, &actor, &title.id)?;
@@ -93,7 +97,14 @@ pub async fn lookup(
                     .collect::<Result<Vec<_>, _>>()?;
                 let answer = WithdrawalAnswer::of(&retentions, actor.library_id)
                     .sentence(actor.library_id.is_some());
+                let merged: Vec<String> = aliases
+                    .remove(&title.id)
+                    .unwrap_or_default()
+                    .iter()
+                    .map(i64::to_string)
+                    .collect();
                 found.push(Found {
+                    aliases: merged.join(", "),
                     title,
                     answer,
                     lines: records.iter().map(CommitmentLine::of).collect(),
