@@ -103,9 +103,31 @@ text_enum!(
 );
 
 text_enum!(
-    /// Why an active commitment ended early through `report_loss`.
-    LossReason { Lost => "lost", Damaged => "damaged", Missing => "missing" }
+    /// Why an active commitment ended early through `report_loss`. People report the first three;
+    /// the last two come from HathiTrust deprecation files (`C` a duplicate copy, `E` committed in
+    /// error).
+    LossReason {
+        Lost => "lost",
+        Damaged => "damaged",
+        Missing => "missing",
+        Duplicate => "duplicate",
+        Error => "error",
+    }
 );
+
+impl LossReason {
+    /// What a person may report: lost, damaged or missing.
+    pub const REPORTED: [LossReason; 3] =
+        [LossReason::Lost, LossReason::Damaged, LossReason::Missing];
+
+    /// A reported reason: lost, damaged or missing.
+    pub fn parse_reported(value: &str) -> Result<Self, String> {
+        LossReason::REPORTED
+            .into_iter()
+            .find(|r| r.as_str() == value)
+            .ok_or_else(|| format!("{value:?} is not one of lost, damaged, missing"))
+    }
+}
 
 /// Policies as stored: names joined with `;`, in a fixed order without repeats.
 pub fn policies_to_text(policies: &[Policy]) -> String {

@@ -78,9 +78,19 @@ pub struct Rows<R: Read> {
     passed: u64,
     finished: bool,
     map: Mapping,
+    /// How many columns the header has, when every row must have as many.
+    width: Option<usize>,
 }
 
 impl<R: Read> Rows<R> {
+    /// Rejects a row whose number of columns is not the header's (a tab-separated file has no
+    /// quoting to explain a difference: a value is missing or shifted).
+    pub fn exact_width(mut self) -> Self {
+        let columns = self.columns.values().max().map_or(0, |m| m + 1);
+        self.width = Some(columns);
+        self
+    }
+
     /// The line of the byte at `offset` (at or after every offset asked before).
     fn line_at(&mut self, offset: u64) -> u64 {
         let mut ends = self.ends.lock();
@@ -139,6 +149,7 @@ pub fn open<R: Read>(
         passed: 0,
         finished: false,
         map,
+        width: None,
     })
 }
 
@@ -176,6 +187,16 @@ impl<R: Read> Iterator for Rows<R> {
                 .all(|f| f.iter().all(u8::is_ascii_whitespace))
             {
                 continue;
+            }
+            if let Some(width) = self.width.filter(|w| *w != self.record.len()) {
+                return Some(ImportedRow::broken(
+                    line,
+                    "row",
+                    format!(
+                        "the row has {} columns but the header has {width}: a value is missing or one too many",
+                        self.record.len()
+                    ),
+                ));
             }
             let mut fields = Fields {
                 row: ImportedRow::at(line),

@@ -185,6 +185,7 @@ pub mod reader {
             },
             row,
         )
+        .map(Rows::exact_width)
     }
 
     fn row(f: &mut Fields<'_>) {
@@ -215,10 +216,17 @@ pub mod reader {
             }
         }
         let policies = f.value("policies");
-        for code in policies.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+        // One cell, `,` or `;` between codes, any case, with or without the hyphen (`NON-REPRO`,
+        // `noncirc`).
+        let key = |code: &str| code.to_lowercase().replace(['-', '_', ' '], "");
+        for code in policies
+            .split([',', ';'])
+            .map(str::trim)
+            .filter(|p| !p.is_empty())
+        {
             match Policy::ALL
                 .iter()
-                .find(|p| policy_code(**p) == code.to_lowercase())
+                .find(|p| key(policy_code(**p)) == key(code))
             {
                 Some(p) => f.row.input.policies.push(*p),
                 None => f.row.error(
@@ -237,6 +245,27 @@ pub mod reader {
                 "retention_condition",
                 format!("retention_condition {other:?} is not EXCELLENT or ACCEPTABLE"),
             ),
+        }
+        match f.value("facsimile").as_str() {
+            "" | "0" => {}
+            "1" => {
+                f.row.input.private_note =
+                    Some("HathiTrust: the retained copy is a facsimile".into())
+            }
+            other => f
+                .row
+                .error("facsimile", format!("facsimile {other:?} is not 0 or 1")),
+        }
+        if let Some(other) = f.present("other_program") {
+            let until = f
+                .present("other_retention_date")
+                .map(|d| format!(" until {d}"))
+                .unwrap_or_default();
+            let note = format!("also retained under {other}{until}");
+            f.row.input.private_note = Some(match f.row.input.private_note.take() {
+                Some(before) => format!("{before}; {note}"),
+                None => note,
+            });
         }
         if let Some(code) = f.present("deprecation_status") {
             let why = match code.as_str() {
@@ -289,11 +318,137 @@ pub mod reader {
         }
 
         #[test]
+        fn phase_three_files_with_any_case_and_either_separator_are_read() {
+            let file = b"uuid\torganization\tocn\tlocal_id\toclc_sym\tcommitted_date\tretention_date\tlocal_bib_id\tlocal_item_id\tlocal_item_location\tlocal_shelving_type\tpolicies\tretention_condition\n\
+                x\tumich\t123\ti1\teym\t2023-07-01\t2042-12-31\tb1\ti1\tmain\tSFCA\tBLO,DIGITIZEONDEMAND\tacceptable\n\
+                y\tumich\t124\ti2\tEYM\t2023-07-01\t2042-12-31\tb2\ti2\tmain\tcloa\tnon-circ;NON-REPRO\tEXCELLENT\n\
+                z\tumich\t125\ti3\tEYM\t2023-07-01";
+            let rows: Vec<ImportedRow> = open(&file[..]).unwrap().collect();
+            assert_eq!(rows.len(), 3);
+            assert!(rows[0].errors.is_empty(), "{:?}", rows[0].errors);
+            assert_eq!(rows[0].oclc_symbol.as_deref(), Some("eym"));
+            assert_eq!(rows[0].input.shelving, Some(Shelving::StorageFacility));
+            assert_eq!(
+                rows[0].input.policies,
+                vec![Policy::BuildingUseOnly, Policy::DigitizeOnDemand]
+            );
+            assert_eq!(rows[0].input.condition, Some(Condition::Acceptable));
+            assert_eq!(
+                rows[1].input.policies,
+                vec![Policy::NonCirculating, Policy::NoReproduction]
+            );
+            // The last row lacks columns (and its final newline): refused with the counts.
+            assert!(
+                rows[2].errors[0]
+                    .message
+                    .contains("6 columns but the header has 13"),
+                "{:?}",
+                rows[2].errors
+            );
+        }
+
+        #[test]
+        fn facsimile_and_another_programs_commitment_are_kept() {
+            let file = b"ocn\toclc_sym\tfacsimile\tother_program\tother_retention_date\n123\tEYM\t1\tEAST\t2031-06-30\n";
+            let rows: Vec<ImportedRow> = open(&file[..]).unwrap().collect();
+            assert!(rows[0].errors.is_empty(), "{:?}", rows[0].errors);
+            assert_eq!(
+                rows[0].input.private_note.as_deref(),
+                Some("HathiTrust: the retained copy is a facsimile; also retained under EAST until 2031-06-30")
+            );
+        }
+
+        #[test]
         fn deprecated_rows_are_refused_with_the_reason() {
             let file = b"uuid\tocn\toclc_sym\tdeprecation_status\tdeprecation_date\nx\t123\tDKC\tL\t2024-05-01\n";
             let rows: Vec<ImportedRow> = open(&file[..]).unwrap().collect();
             assert_eq!(rows[0].errors[0].field, "deprecation_status");
             assert!(rows[0].errors[0].message.contains("lost, 2024-05-01"));
+        }
+    }
+}
+
+/// Reads HathiTrust's deprecation file (`organization ocn local_id deprecation_status`, optional
+/// `deprecation_date`): each row names an active commitment of the importing library to end.
+pub mod deprecations {
+    use std::io::Read;
+
+    use crate::domain::commitment::LossReason;
+    use crate::formats::delimited::{self, Fields, Rows};
+    use crate::formats::rows::Deprecation;
+    use crate::formats::FormatError;
+
+    pub fn open<R: Read>(input: R) -> Result<Rows<R>, FormatError> {
+        delimited::open(
+            csv::ReaderBuilder::new()
+                .delimiter(b'\t')
+                .quoting(false)
+                .flexible(true),
+            input,
+            &["ocn", "deprecation_status"],
+            |missing| {
+                format!(
+                    "the header row lacks {}: a HathiTrust deprecation file has organization, ocn, local_id, deprecation_status",
+                    missing.join(" and ")
+                )
+            },
+            row,
+        )
+        .map(Rows::exact_width)
+    }
+
+    /// The reason a deprecation code stands for.
+    pub fn reason_of(code: &str) -> Option<LossReason> {
+        match code.trim().to_uppercase().as_str() {
+            "L" => Some(LossReason::Lost),
+            "D" => Some(LossReason::Damaged),
+            "M" => Some(LossReason::Missing),
+            "C" => Some(LossReason::Duplicate),
+            "E" => Some(LossReason::Error),
+            _ => None,
+        }
+    }
+
+    fn row(f: &mut Fields<'_>) {
+        f.row.ends = true;
+        f.row.input.oclc_number = f.present("ocn");
+        f.row.input.local_item_id = f.present("local_id");
+        let code = f.value("deprecation_status");
+        let date = f.present("deprecation_date");
+        match reason_of(&code) {
+            Some(reason) => {
+                f.row.deprecation = Some(Deprecation {
+                    code: code.trim().to_uppercase(),
+                    reason,
+                    date,
+                })
+            }
+            None => f.row.error(
+                "deprecation_status",
+                format!("deprecation_status {code:?} is not one of C, D, E, L, M"),
+            ),
+        }
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::*;
+        use crate::formats::rows::ImportedRow;
+
+        #[test]
+        fn codes_become_reasons_and_unknown_codes_are_refused() {
+            let file = b"organization\tocn\tlocal_id\tdeprecation_status\tdeprecation_date\numich\t123\ti1\tL\t2024-05-01\numich\t124\ti2\tc\t\numich\t125\ti3\tX\t\n";
+            let rows: Vec<ImportedRow> = open(&file[..]).unwrap().collect();
+            assert_eq!(
+                rows[0].deprecation.as_ref().unwrap().reason,
+                LossReason::Lost
+            );
+            assert_eq!(rows[0].input.local_item_id.as_deref(), Some("i1"));
+            assert_eq!(
+                rows[1].deprecation.as_ref().unwrap().reason,
+                LossReason::Duplicate
+            );
+            assert_eq!(rows[2].errors[0].field, "deprecation_status");
         }
     }
 }

@@ -184,3 +184,80 @@ mod tests {
         );
     }
 }
+
+/// Reads OCLC's registration CSV back: headers in any case (`MethodofAction_583$i` and
+/// `MethodOfAction_583$i`), `committed to retain` in any case, values quoted or not. It carries no
+/// title: the registry's title of the OCLC number is used, or a placeholder.
+pub mod reader {
+    use std::io::Read;
+
+    use crate::formats::delimited::{self, Fields, Rows};
+    use crate::formats::FormatError;
+
+    pub fn open<R: Read>(input: R) -> Result<Rows<R>, FormatError> {
+        delimited::open(
+            csv::ReaderBuilder::new().flexible(true),
+            input,
+            &["oclc_number", "actionnote_583$a"],
+            |missing| {
+                format!(
+                    "the header row lacks {}: is this OCLC's shared print registration CSV?",
+                    missing.join(" and ")
+                )
+            },
+            row,
+        )
+    }
+
+    fn row(f: &mut Fields<'_>) {
+        f.row.title_optional = true;
+        let action = f.value("actionnote_583$a");
+        let action = action.trim().trim_end_matches('.').to_lowercase();
+        if action != "committed to retain" {
+            f.row.pass_over = Some(format!(
+                "{action:?} is not a retention commitment: passed over"
+            ));
+            return;
+        }
+        f.row.input.oclc_number = f.present("oclc_number");
+        f.row.input.local_bib_id = f.present("lsn");
+        f.row.input.barcode = f.present("barcode");
+        f.row.oclc_symbol = f.present("institutionsymbol_852$a");
+        let start = f.value("actiondate_583$c");
+        f.row.set_start(&start);
+        let end = f.value("expirationdate_583$d");
+        f.row.set_end(&end);
+        let terms: Vec<String> = ["methodofaction_583$i", "status_583$l"]
+            .iter()
+            .filter_map(|c| f.present(c))
+            .collect();
+        f.row.input.validation_note = (!terms.is_empty()).then(|| terms.join(", "));
+        f.row.input.public_note = f.present("publicnote_583$z");
+        let program = f.present("programname_583$f");
+        f.row.programs.extend(program);
+        f.row.input.materials_specified = f.present("materialsspecified_583$3");
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::*;
+        use crate::formats::rows::ImportedRow;
+
+        #[test]
+        fn the_registration_file_comes_back_whatever_the_header_case() {
+            let file = b"OCLC_Number,LSN,Barcode,InstitutionSymbol_852$a,HoldingLibrary_852$b,CollectionID,ActionNote_583$a,ActionDate_583$c,ExpirationDate_583$d,MethodOfAction_583$i,Status_583$l,PublicNote_583$z,ProgramName_583$f,MaterialsSpecified_583$3\n\
+                12345,b1,39015,AMH,,,Committed to Retain,20160630,20310630,,,Shared copy,EAST,v.1-3\n\
+                12346,b2,39016,AMH,,,completeness reviewed,20160630,,issue-level,,,EAST,\n";
+            let rows: Vec<ImportedRow> = open(&file[..]).unwrap().collect();
+            assert_eq!(rows.len(), 2);
+            let first = &rows[0];
+            assert!(first.errors.is_empty(), "{:?}", first.errors);
+            assert_eq!(first.input.oclc_number.as_deref(), Some("12345"));
+            assert_eq!(first.input.retention_end.as_deref(), Some("2031-06-30"));
+            assert_eq!(first.programs, ["EAST"]);
+            assert_eq!(first.oclc_symbol.as_deref(), Some("AMH"));
+            assert_eq!(first.input.materials_specified.as_deref(), Some("v.1-3"));
+            assert!(rows[1].pass_over.is_some());
+        }
+    }
+}

@@ -1,7 +1,7 @@
 //! What a reader makes of one row (or one 583) of an imported file: the proposal it describes, or
 //! the problems that keep it from being one.
 
-use crate::domain::commitment::CommitmentInput;
+use crate::domain::commitment::{CommitmentInput, LossReason};
 use crate::domain::retention::{parse_imported_end, parse_imported_start};
 use crate::domain::FieldError;
 
@@ -30,6 +30,13 @@ pub struct ImportedRow {
     pub title_optional: bool,
     /// Problems found while reading; a row with any is rejected.
     pub errors: Vec<FieldError>,
+    /// The row is not a commitment of any program (another action of an OCLC registration file):
+    /// passed over with this message, not counted.
+    pub pass_over: Option<String>,
+    /// The row ends a commitment rather than proposing one (a HathiTrust deprecation file), for
+    /// `deprecation`'s reason (none when the file's code did not read).
+    pub ends: bool,
+    pub deprecation: Option<Deprecation>,
     /// What the librarian should know about a row that is imported (a default applied, a value
     /// kept as a note, a number that could not be read as an alias).
     pub warnings: Vec<FieldError>,
@@ -87,6 +94,14 @@ impl ImportedRow {
             Err(message) => self.error("retention_end", message),
         }
     }
+}
+
+/// Why a commitment ended early, as a HathiTrust deprecation file says (`L`, `D`, `M`, `C`, `E`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Deprecation {
+    pub code: String,
+    pub reason: LossReason,
+    pub date: Option<String>,
 }
 
 /// An optional text value: empty means absent.

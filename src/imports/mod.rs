@@ -17,11 +17,12 @@ use crate::domain::identifiers::OclcNumber;
 use crate::domain::{Actor, FieldError};
 use crate::formats::rows::ImportedRow;
 use crate::formats::FormatError;
-use crate::formats::{hathitrust, marc_reader, registry_csv};
+use crate::formats::{hathitrust, marc_reader, oclc_csv, registry_csv};
 
 pub use crate::db::models::bulk::Target;
 
 mod check;
+mod deprecations;
 use check::{check_row, oclc_of, Checked};
 
 /// Rows checked and stored together; in `valid_rows` mode, rows per transaction.
@@ -35,14 +36,18 @@ pub enum ImportFormat {
     HathitrustTsv,
     Marc,
     Marcxml,
+    OclcCsv,
+    HathitrustDeprecation,
 }
 
 impl ImportFormat {
-    pub const ALL: [ImportFormat; 4] = [
+    pub const ALL: [ImportFormat; 6] = [
         ImportFormat::Csv,
         ImportFormat::HathitrustTsv,
         ImportFormat::Marc,
         ImportFormat::Marcxml,
+        ImportFormat::OclcCsv,
+        ImportFormat::HathitrustDeprecation,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -51,6 +56,8 @@ impl ImportFormat {
             ImportFormat::HathitrustTsv => "hathitrust_tsv",
             ImportFormat::Marc => "marc",
             ImportFormat::Marcxml => "marcxml",
+            ImportFormat::OclcCsv => "oclc_csv",
+            ImportFormat::HathitrustDeprecation => "hathitrust_deprecation",
         }
     }
 
@@ -61,6 +68,10 @@ impl ImportFormat {
             ImportFormat::HathitrustTsv => "HathiTrust shared print TSV",
             ImportFormat::Marc => "MARC 21 (ISO 2709) with 583 fields",
             ImportFormat::Marcxml => "MARCXML with 583 fields",
+            ImportFormat::OclcCsv => "OCLC shared print registration CSV",
+            ImportFormat::HathitrustDeprecation => {
+                "HathiTrust deprecations (ends the named commitments)"
+            }
         }
     }
 
@@ -68,7 +79,9 @@ impl ImportFormat {
         Self::ALL
             .into_iter()
             .find(|f| f.as_str() == name)
-            .ok_or_else(|| format!("{name:?} is not one of csv, hathitrust_tsv, marc, marcxml"))
+            .ok_or_else(|| {
+                format!("{name:?} is not one of csv, hathitrust_tsv, marc, marcxml, oclc_csv, hathitrust_deprecation")
+            })
     }
 }
 
@@ -164,6 +177,8 @@ pub fn rows(
             )?;
             Box::new(marc_reader::xml_rows(input))
         }
+        ImportFormat::OclcCsv => Box::new(oclc_csv::reader::open(input)?),
+        ImportFormat::HathitrustDeprecation => Box::new(hathitrust::deprecations::open(input)?),
     })
 }
 
@@ -183,6 +198,11 @@ fn import_batch(
     batch: Vec<ImportedRow>,
     report: &mut ImportReport,
 ) -> Result<Vec<NewEvent>, DbError> {
+    if batch.first().is_some_and(|row| row.ends) {
+        // Each ending is a workflow action that appends its own audit event.
+        deprecations::apply_batch(conn, actor, target, batch, report)?;
+        return Ok(Vec::new());
+    }
     let untitled: Vec<i64> = batch
         .iter()
         .filter(|row| row.input.title.is_none() && row.title_optional)

@@ -15,6 +15,7 @@ crate::on_both_backends!(
     a_record_without_an_oclc_number_is_rejected_and_other_actions_are_not_rows,
     a_583_for_another_library_is_rejected,
     a_merged_oclc_number_finds_the_title_and_joins_it,
+    a_deprecation_file_ends_exactly_the_named_commitments_with_their_reasons,
 );
 
 struct Field {
@@ -408,4 +409,88 @@ async fn a_merged_oclc_number_finds_the_title_and_joins_it(app: TestApp) {
         .collect();
     assert_eq!(titles.len(), 3, "{listed}");
     assert!(titles.iter().all(|t| **t == title["title"]["id"]));
+}
+
+async fn a_deprecation_file_ends_exactly_the_named_commitments_with_their_reasons(app: TestApp) {
+    let w = crate::world::World::new(app).await;
+    let lost = w.active(7001).await;
+    let duplicate = w.active(7002).await;
+    let untouched = w.active(7003).await;
+    let file = "organization\tocn\tlocal_id\tdeprecation_status\tdeprecation_date\n\
+        umich\t7001\t\tL\t2024-05-01\n\
+        umich\t(OCoLC)7002\t\tc\t2024-05-02\n\
+        umich\t7004\t\tM\t2024-05-03\n\
+        umich\t7003\t\tX\t2024-05-04\n";
+    let url = format!(
+        "{}/api/v1/imports?program_id={}&library_id={}&format=hathitrust_deprecation&mode=valid_rows",
+        w.app.address,
+        crate::world::id(&w.east),
+        crate::world::id(&w.eym)
+    );
+    let send = || async {
+        w.app
+            .client
+            .post(&url)
+            .bearer_auth(&w.coord_east)
+            .body(file)
+            .send()
+            .await
+            .unwrap()
+            .json::<Value>()
+            .await
+            .unwrap()
+    };
+    let report = send().await;
+    assert_eq!(
+        (&report["rows"], &report["imported"], &report["rejected"]),
+        (&json!(4), &json!(2), &json!(2)),
+        "{report}"
+    );
+    let errors = messages(&report, "errors");
+    assert!(errors.iter().any(|m| m.contains("OCLC 7004")), "{errors:?}");
+    assert!(
+        errors
+            .iter()
+            .any(|m| m.contains("\"X\" is not one of C, D, E, L, M")),
+        "{errors:?}"
+    );
+    let after = w.get(&lost).await;
+    assert_eq!(
+        (&after["status"], &after["end_reason"]),
+        (&json!("released"), &json!("lost"))
+    );
+    let after = w.get(&duplicate).await;
+    assert_eq!(after["end_reason"], "duplicate");
+    assert_eq!(w.get(&untouched).await["status"], "active");
+    let (_, events) = w
+        .app
+        .get(
+            &format!("/api/v1/commitments/{}/events", crate::world::id(&lost)),
+            &w.admin,
+        )
+        .await;
+    let last = events["items"].as_array().unwrap().last().unwrap().clone();
+    assert_eq!(
+        (&last["action"], &last["actor_role"]),
+        (&json!("report_loss"), &json!("coordinator"))
+    );
+    assert_eq!(last["details"]["reason"], "lost");
+    // The HathiTrust export writes them back with their codes.
+    let tsv = String::from_utf8(
+        w.app
+            .get_bytes(
+                "/api/v1/exports/commitments?format=hathitrust_tsv&status=released",
+                &w.admin,
+            )
+            .await,
+    )
+    .unwrap();
+    assert!(tsv.contains("\tL\t") && tsv.contains("\tC\t"), "{tsv}");
+    // Again: nothing ends twice.
+    let again = send().await;
+    assert_eq!(
+        (&again["imported"], &again["skipped_duplicates"]),
+        (&json!(0), &json!(2)),
+        "{again}"
+    );
 }

@@ -561,6 +561,8 @@ async fn marc_marcxml_and_hathitrust_exports_import_into_an_empty_registry(app: 
         ("marc", "marc", true),
         ("marcxml", "marcxml", true),
         ("hathitrust_tsv", "hathitrust_tsv", false),
+        // OCLC's layout leaves the permanent commitment out.
+        ("oclc_csv", "oclc_csv", false),
     ] {
         let path = format!(
             "/api/v1/exports/commitments?format={export}&program_id={}&library_id={}",

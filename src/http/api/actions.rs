@@ -58,8 +58,8 @@ pub fn parse_action(
         },
         ActionKind::ReportLoss => {
             let reason = required_reason(body.reason)?;
-            let reason =
-                LossReason::parse(&reason).map_err(|m| ValidationErrors::one("reason", m))?;
+            let reason = LossReason::parse_reported(&reason)
+                .map_err(|m| ValidationErrors::one("reason", m))?;
             Action::ReportLoss { reason }
         }
         ActionKind::RequestRelease => Action::RequestRelease {

@@ -25,7 +25,7 @@ pub const MAX_IMPORT_BYTES: usize = 2 * 1024 * 1024 * 1024;
 pub struct ImportQuery {
     pub program_id: Option<Uuid>,
     pub library_id: Option<Uuid>,
-    /// csv, hathitrust_tsv, marc or marcxml (default csv).
+    /// csv, hathitrust_tsv, marc, marcxml, oclc_csv or hathitrust_deprecation (default csv).
     pub format: Option<ImportFormat>,
     /// validate, all_or_nothing (default) or valid_rows.
     pub mode: Option<ImportMode>,

@@ -176,7 +176,7 @@ fn page(
         history: loaded.history,
         forms,
         transfer_to: loaded.transfer_to,
-        loss_reasons: LossReason::ALL.iter().map(|r| r.as_str()).collect(),
+        loss_reasons: LossReason::REPORTED.iter().map(|r| r.as_str()).collect(),
         notice,
         problem,
     })
