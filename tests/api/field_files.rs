@@ -16,6 +16,7 @@ crate::on_both_backends!(
     a_583_for_another_library_is_rejected,
     a_merged_oclc_number_finds_the_title_and_joins_it,
     a_deprecation_file_ends_exactly_the_named_commitments_with_their_reasons,
+    a_papr_style_file_of_serial_holdings_records_imports_every_retention,
 );
 
 struct Field {
@@ -492,5 +493,110 @@ async fn a_deprecation_file_ends_exactly_the_named_commitments_with_their_reason
         (&again["imported"], &again["skipped_duplicates"]),
         (&json!(0), &json!(2)),
         "{again}"
+    );
+}
+
+/// A PAPR-style submission: serial holdings records (leader/06 `y`), blank indicators, `ind2=""`,
+/// `$a Committed to Retain`, `$c` as a year and month, no `$d`, the program and its tier in two
+/// `$f`, the library in 852 `$a`, merged numbers in 035 `$z`, validation notes after the retention.
+fn papr_file(records: usize, bad_issn_at: usize) -> String {
+    let mut xml = String::from(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<collection xmlns=\"http://www.loc.gov/MARC21/slim\">\n",
+    );
+    for i in 0..records {
+        // ISSN check digits computed as DOMAIN.md says.
+        let body = format!("{:07}", 1_000_000 + i);
+        let sum: u32 = body
+            .chars()
+            .zip((2..=8).rev())
+            .map(|(c, w)| c.to_digit(10).unwrap() * w)
+            .sum();
+        let check = match sum % 11 {
+            0 => "0".to_owned(),
+            1 => "X".to_owned(),
+            r => (11 - r).to_string(),
+        };
+        let check = if i == bad_issn_at {
+            if check == "0" {
+                "1".to_owned()
+            } else {
+                "0".to_owned()
+            }
+        } else {
+            check
+        };
+        let issn = format!("{}-{}{check}", &body[..4], &body[4..]);
+        xml.push_str(&format!(
+            "<record><leader>00000ny  a2200000   4500</leader>\
+             <controlfield tag=\"001\">h{i}</controlfield><controlfield tag=\"004\">b{i}</controlfield>\
+             <datafield tag=\"022\" ind1=\" \" ind2=\"\"><subfield code=\"a\">{issn}</subfield></datafield>\
+             <datafield tag=\"035\" ind1=\" \" ind2=\" \"><subfield code=\"a\">(OCoLC){}</subfield><subfield code=\"z\">(OCoLC){}</subfield></datafield>\
+             <datafield tag=\"852\" ind1=\" \" ind2=\" \"><subfield code=\"a\">dkc</subfield><subfield code=\"b\">STACKS</subfield></datafield>\
+             <datafield tag=\"583\" ind1=\" \" ind2=\"\"><subfield code=\"3\">v.1-{} (1950-2010)</subfield><subfield code=\"a\">Committed to Retain</subfield><subfield code=\"c\">201907</subfield><subfield code=\"f\">WEST</subfield><subfield code=\"f\">WEST Silver</subfield><subfield code=\"5\">PCarlD</subfield><subfield code=\"2\">pda</subfield></datafield>\
+             <datafield tag=\"583\" ind1=\" \" ind2=\"\"><subfield code=\"3\">v.1-{} (1950-2010)</subfield><subfield code=\"a\">completeness reviewed</subfield><subfield code=\"i\">volume-level</subfield><subfield code=\"l\">missing issues</subfield></datafield>\
+             </record>\n",
+            50_000_000 + i,
+            60_000_000 + i,
+            10 + i % 50,
+            10 + i % 50,
+        ));
+    }
+    xml.push_str("</collection>\n");
+    xml
+}
+
+async fn a_papr_style_file_of_serial_holdings_records_imports_every_retention(app: TestApp) {
+    let w = crate::world::World::new(app).await;
+    let records = 201;
+    let url = format!(
+        "{}/api/v1/imports?program_id={}&library_id={}&format=marcxml&mode=valid_rows",
+        w.app.address,
+        crate::world::id(&w.west),
+        crate::world::id(&w.dkc)
+    );
+    let report: Value = w
+        .app
+        .client
+        .post(&url)
+        .bearer_auth(&w.cm_dkc)
+        .body(papr_file(records, 7))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        (&report["rows"], &report["imported"], &report["rejected"]),
+        (&json!(records), &json!(records - 1), &json!(1)),
+        "{}",
+        report["errors"]
+    );
+    // The one refused has a bad ISSN check digit, said on its record number.
+    assert_eq!(report["errors"][0]["line"], 8);
+    assert_eq!(report["errors"][0]["field"], "issn");
+    let warnings = messages(&report, "warnings");
+    assert!(warnings
+        .iter()
+        .any(|m| m.contains("WEST's default, 2035-12-31, is used")));
+    assert!(warnings.iter().any(|m| m.contains("\"WEST Silver\"")));
+    let (_, list) = w
+        .app
+        .get("/api/v1/commitments?limit=1&oclc_number=60000000", &w.admin)
+        .await;
+    let c = &list["items"][0];
+    assert_eq!(c["format"], "serial");
+    assert_eq!(c["retention_start"], "2019-07-01");
+    assert_eq!(c["retention_end"], "2035-12-31");
+    assert_eq!(c["program_note"], "WEST Silver");
+    assert_eq!(c["validation"], "completeness_reviewed");
+    assert_eq!(
+        c["validation_note"],
+        "completeness: volume-level, missing issues"
+    );
+    assert_eq!(c["materials_specified"], "v.1-10 (1950-2010)");
+    assert!(
+        c["title"].as_str().unwrap().starts_with("[title not given"),
+        "{c}"
     );
 }
