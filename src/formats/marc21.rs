@@ -10,7 +10,7 @@
 use marc::{BibliographicLevel, CharacterCodingScheme, FieldRepr, RecordBuilder};
 
 use super::{compact_date, marc_end, CommitmentWriter, FormatError};
-use crate::domain::commitment::Format;
+use crate::domain::commitment::{Format, Validation};
 use crate::views::CommitmentView;
 
 /// The MARC 21 slim namespace.
@@ -66,8 +66,54 @@ pub fn title_fields(group: &[CommitmentView]) -> Vec<DataField> {
     });
     for c in group {
         fields.push(retention_note(c));
+        fields.extend(validation_notes(c));
     }
     fields
+}
+
+/// The validation 583s of a reviewed commitment (`completeness reviewed`, `condition reviewed`),
+/// after its retention note, with the terms of its `validation_note` in `$i` — as imported files
+/// write them, so that the export reads back the same.
+pub fn validation_notes(c: &CommitmentView) -> Vec<DataField> {
+    let kind = match c.validation {
+        Some(Validation::CompletenessReviewed) => "completeness",
+        Some(Validation::ConditionReviewed) => "condition",
+        Some(Validation::None) | None => return Vec::new(),
+    };
+    // The note reads "completeness: volume-level, missing issues; condition: …".
+    let mut reviews: Vec<(String, Option<String>)> = c
+        .validation_note
+        .iter()
+        .flat_map(|n| n.split("; "))
+        .filter_map(|part| {
+            let (what, terms) = part.split_once(": ")?;
+            matches!(what, "completeness" | "condition")
+                .then(|| (what.to_owned(), Some(terms.to_owned())))
+        })
+        .collect();
+    if reviews.is_empty() {
+        reviews.push((kind.to_owned(), c.validation_note.clone()));
+    }
+    reviews
+        .into_iter()
+        .map(|(what, terms)| {
+            let mut subfields = Vec::new();
+            if let Some(materials) = &c.materials_specified {
+                subfields.push((b'3', materials.clone()));
+            }
+            subfields.push((b'a', format!("{what} reviewed")));
+            if let Some(terms) = terms {
+                subfields.push((b'i', terms));
+            }
+            subfields.push((b'5', c.marc_org_code.clone()));
+            subfields.push((b'2', "spa".to_owned()));
+            DataField {
+                tag: *b"583",
+                indicators: *b"1 ",
+                subfields,
+            }
+        })
+        .collect()
 }
 
 /// The 583 of one commitment.
@@ -341,5 +387,62 @@ mod tests {
         assert!(xml.contains("<subfield code=\"a\">Rock &amp; roll &lt;live&gt;</subfield>"));
         assert!(xml.contains("<datafield tag=\"583\" ind1=\"1\" ind2=\" \">"));
         assert!(xml.trim_end().ends_with("</collection>"));
+    }
+
+    #[test]
+    fn a_reviewed_commitment_carries_its_validation_583s_and_they_read_back_the_same() {
+        let mut c = sample::commitment();
+        c.materials_specified = Some("v.1-10".into());
+        c.validation = Some(Validation::ConditionReviewed);
+        c.validation_note =
+            Some("completeness: volume-level, missing issues; condition: volume-level".into());
+        let notes = validation_notes(&c);
+        assert_eq!(notes.len(), 2);
+        let text = |f: &DataField| {
+            f.subfields
+                .iter()
+                .map(|(code, v)| format!("${} {v}", *code as char))
+                .collect::<Vec<_>>()
+                .join(" ")
+        };
+        assert_eq!(
+            text(&notes[0]),
+            "$3 v.1-10 $a completeness reviewed $i volume-level, missing issues $5 MA $2 spa"
+        );
+        assert_eq!(
+            text(&notes[1]),
+            "$3 v.1-10 $a condition reviewed $i volume-level $5 MA $2 spa"
+        );
+        // Read back as an import reads them.
+        let data = crate::formats::marc_reader::MarcData {
+            leader: b"00000nam a2200000 i 4500".to_vec(),
+            fields: std::iter::once(retention_note(&c))
+                .chain(notes)
+                .chain(std::iter::once(DataField {
+                    tag: *b"035",
+                    indicators: *b"  ",
+                    subfields: vec![(b'a', "(OCoLC)12345".into())],
+                }))
+                .map(|f| {
+                    (
+                        String::from_utf8_lossy(&f.tag).into_owned(),
+                        f.subfields
+                            .into_iter()
+                            .map(|(code, v)| (code as char, v))
+                            .collect(),
+                    )
+                })
+                .collect(),
+        };
+        let rows = crate::formats::marc_reader::rows_of(1, &data);
+        assert_eq!(rows.len(), 1);
+        assert_eq!(
+            rows[0].input.validation,
+            Some(Validation::ConditionReviewed)
+        );
+        assert_eq!(rows[0].input.validation_note, c.validation_note);
+        let mut unreviewed = sample::commitment();
+        unreviewed.validation = None;
+        assert!(validation_notes(&unreviewed).is_empty());
     }
 }
