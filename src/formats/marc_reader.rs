@@ -653,6 +653,7 @@ mod tests {
             fields: vec![
                 ("014".into(), vec![('a', "1234567".into())]),
                 ("022".into(), vec![('a', "0317-8471".into())]),
+                ("019".into(), vec![('a', "99999".into())]),
                 (
                     "035".into(),
                     vec![
@@ -660,6 +661,7 @@ mod tests {
                         ('z', "(OCoLC)7654321".into()),
                     ],
                 ),
+                ("035".into(), vec![('a', "(OCoLC)ocm00088888".into())]),
                 (
                     "852".into(),
                     vec![('a', "azs".into()), ('b', "MAIN".into())],
@@ -700,7 +702,11 @@ mod tests {
         let row = &rows[0];
         assert!(row.errors.is_empty(), "{:?}", row.errors);
         assert_eq!(row.input.oclc_number.as_deref(), Some("(OCoLC)1234567"));
-        assert_eq!(row.input.aliases, ["(OCoLC)7654321"]);
+        // A second 035 $a, 035 $z and 019 $a are merged numbers.
+        assert_eq!(
+            row.input.aliases,
+            ["(OCoLC)ocm00088888", "(OCoLC)7654321", "99999"]
+        );
         assert_eq!(row.input.format, Some(Format::Serial));
         assert!(row.title_optional, "a holdings record may have no 245");
         assert_eq!(row.input.retention_start.as_deref(), Some("2015-01-01"));

@@ -80,13 +80,21 @@ pub fn check_row(
         }
         ProgramClaim::Ours { .. } | ProgramClaim::Unnamed => {}
     }
+    // A CSV's program_code names the program by its code or its name, as a 583 $f does.
+    if let Some(claimed) = &row.program_code {
+        if let ProgramClaim::Theirs(named) =
+            program_claim(std::slice::from_ref(claimed), &program.code, &program.name)
+        {
+            errors.push(problem(
+                "program_code",
+                format!(
+                    "the row is for {named}, but this import is for {}",
+                    program.code
+                ),
+            ));
+        }
+    }
     let claims = [
-        (
-            "program_code",
-            row.program_code.as_deref(),
-            program.code.as_str(),
-            true,
-        ),
         (
             "oclc_symbol",
             row.oclc_symbol.as_deref(),
