@@ -356,9 +356,14 @@ fn export(database: &DatabaseUrl, args: ExportArgs) -> anyhow::Result<()> {
     };
     let (total, _) = exports::count(&db, &filter)?;
     let bar = progress::bar(u64::try_from(total).unwrap_or(0), "exporting");
-    let summary = exports::run(&db, &filter, args.format, &mut sink, &mut |done| {
-        bar.set_position(done)
-    })?;
+    let summary = exports::run(
+        &db,
+        &Actor::system(),
+        &filter,
+        args.format,
+        &mut sink,
+        &mut |done| bar.set_position(done),
+    )?;
     out.flush()?;
     drop(out);
     bar.finish_and_clear();

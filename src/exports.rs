@@ -5,6 +5,7 @@ use uuid::Uuid;
 
 use crate::db::models::commitments::{self, CommitmentFilter, CommitmentRecord, TitleKey};
 use crate::db::{Db, DbError};
+use crate::domain::Actor;
 use crate::formats::{ExportFormat, FormatError};
 use crate::views::CommitmentView;
 
@@ -31,17 +32,23 @@ pub struct ExportSummary {
     pub omitted: u64,
 }
 
-fn views(records: Vec<CommitmentRecord>) -> Result<Vec<CommitmentView>, ExportError> {
+fn views(
+    records: Vec<CommitmentRecord>,
+    reader: &Actor,
+) -> Result<Vec<CommitmentView>, ExportError> {
     records
         .into_iter()
-        .map(|r| CommitmentView::from_record(r).map_err(|e| ExportError::View(e.to_string())))
+        .map(|r| {
+            CommitmentView::for_reader(r, reader).map_err(|e| ExportError::View(e.to_string()))
+        })
         .collect()
 }
 
-/// Writes every commitment matching `filter` in `format` to `sink`, calling `progress` with the
-/// running count after each batch.
+/// Writes every commitment matching `filter` in `format` to `sink`, as `reader` may see them,
+/// calling `progress` with the running count after each batch.
 pub fn run(
     db: &Db,
+    reader: &Actor,
     filter: &CommitmentFilter,
     format: ExportFormat,
     sink: &mut dyn FnMut(Vec<u8>) -> std::io::Result<()>,
@@ -65,7 +72,7 @@ pub fn run(
         after_id = Some(last.commitment.id.clone());
         after_title = Some((last.commitment.title_id.clone(), last.commitment.id.clone()));
         let count = records.len();
-        let batch = views(records)?;
+        let batch = views(records, reader)?;
         let bytes = writer.write(&batch)?;
         if !bytes.is_empty() {
             sink(bytes)?;

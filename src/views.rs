@@ -13,6 +13,7 @@ use crate::domain::commitment::{
     policies_from_text, Condition, Format, Policy, Shelving, Status, Validation,
 };
 use crate::domain::retention::RetentionEnd;
+use crate::domain::Actor;
 use crate::error::ApiError;
 
 /// A stored UTC instant as RFC 3339.
@@ -116,7 +117,17 @@ pub struct CommitmentView {
 }
 
 impl CommitmentView {
-    pub fn from_record(record: CommitmentRecord) -> Result<Self, ApiError> {
+    /// The commitment as `reader` may see it: its private note only for those who may read it
+    /// (`Actor::reads_private_notes`).
+    pub fn for_reader(record: CommitmentRecord, reader: &Actor) -> Result<Self, ApiError> {
+        let mut view = Self::from_record(record)?;
+        if !reader.reads_private_notes(view.program_id, view.library_id) {
+            view.private_note = None;
+        }
+        Ok(view)
+    }
+
+    fn from_record(record: CommitmentRecord) -> Result<Self, ApiError> {
         let c = record.commitment;
         let title = TitleView::from_row(&record.title)?;
         let optional = |value: Option<String>| value.filter(|v| !v.is_empty());

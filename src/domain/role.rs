@@ -100,6 +100,17 @@ impl Actor {
         self.is_admin()
     }
 
+    /// Whether this actor may read the private note of a commitment of `library_id` in
+    /// `program_id`: the library's own people, the program's coordinators and auditors, admins —
+    /// not another library's collection manager, though it reads the commitment.
+    pub fn reads_private_notes(&self, program_id: Uuid, library_id: Uuid) -> bool {
+        match self.role {
+            Role::Admin => true,
+            Role::Coordinator | Role::Auditor => self.program_ids.contains(&program_id),
+            Role::CollectionManager => self.library_id == Some(library_id),
+        }
+    }
+
     /// Whether this actor may use `capability` at all (somewhere in its scope): what menus offer.
     /// Each use is still checked on its own (`workflow::may_propose`, `workflow::decide`, …).
     pub fn can(&self, capability: Capability) -> bool {
@@ -167,6 +178,25 @@ mod tests {
             assert_eq!(someone.can(Capability::Import), role != Role::Auditor);
             assert!(someone.can(Capability::Read) && someone.can(Capability::Export));
         }
+    }
+
+    #[test]
+    fn a_private_note_is_read_by_its_library_and_program_not_by_another_library() {
+        let (program, library) = (Uuid::now_v7(), Uuid::now_v7());
+        let own = Actor {
+            library_id: Some(library),
+            ..actor(Role::CollectionManager, vec![program])
+        };
+        let other = Actor {
+            library_id: Some(Uuid::now_v7()),
+            ..actor(Role::CollectionManager, vec![program])
+        };
+        assert!(own.reads_private_notes(program, library));
+        assert!(!other.reads_private_notes(program, library));
+        assert!(actor(Role::Coordinator, vec![program]).reads_private_notes(program, library));
+        assert!(actor(Role::Auditor, vec![program]).reads_private_notes(program, library));
+        assert!(!actor(Role::Auditor, vec![Uuid::now_v7()]).reads_private_notes(program, library));
+        assert!(actor(Role::Admin, vec![]).reads_private_notes(program, library));
     }
 
     #[test]

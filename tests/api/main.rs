@@ -11,6 +11,7 @@ mod exports;
 mod field_files;
 mod libraries;
 mod pages;
+mod privacy;
 mod programs;
 mod service;
 mod users;

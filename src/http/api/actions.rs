@@ -113,10 +113,11 @@ pub async fn act(
     let version = i32::try_from(version)
         .map_err(|_| ValidationErrors::one("version", "version is out of range"))?;
     let action = parse_action(kind, body, Utc::now().date_naive())?;
-    let actor = user.actor;
+    let actor = user.actor.clone();
+    let reader = user.actor;
     let record = state
         .db
         .write(move |conn| actions::act(conn, &actor, id, version, action))
         .await?;
-    Ok(web::Json(CommitmentView::from_record(record)?))
+    Ok(web::Json(CommitmentView::for_reader(record, &reader)?))
 }

@@ -116,12 +116,12 @@ pub async fn propose(
     body: web::Json<ProposeRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let new = NewCommitment::parse(body.into_inner().into(), Utc::now().date_naive())?;
-    let actor = user.actor;
+    let actor = user.actor.clone();
     let record = state
         .db
         .write(move |conn| commitments::propose(conn, &actor, new))
         .await?;
-    Ok(HttpResponse::Created().json(CommitmentView::from_record(record)?))
+    Ok(HttpResponse::Created().json(CommitmentView::for_reader(record, &user.actor)?))
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
@@ -190,10 +190,10 @@ pub async fn list(
         .db
         .read(move |conn| commitments::list(conn, &filter, after.as_deref(), limit))
         .await?;
-    Ok(web::Json(ListResponse::from_page(
-        page,
-        CommitmentView::from_record,
-    )?))
+    let reader = user.actor;
+    Ok(web::Json(ListResponse::from_page(page, |record| {
+        CommitmentView::for_reader(record, &reader)
+    })?))
 }
 
 /// Shows one commitment.
@@ -205,12 +205,12 @@ pub async fn show(
     path: web::Path<Uuid>,
 ) -> Result<web::Json<CommitmentView>, ApiError> {
     let id = path.into_inner();
-    let actor = user.actor;
+    let actor = user.actor.clone();
     let record = state
         .db
         .read(move |conn| commitments::find_visible(conn, &actor, id))
         .await?;
-    Ok(web::Json(CommitmentView::from_record(record)?))
+    Ok(web::Json(CommitmentView::for_reader(record, &user.actor)?))
 }
 
 /// A commitment's audit history, oldest first.

@@ -76,16 +76,18 @@ pub async fn commitments(
 ) -> Result<HttpResponse, ApiError> {
     let format = format.format.unwrap_or(ExportFormat::Csv);
     let filter = query.filter()?.for_actor(&user.actor);
-    commitments_file(&state, filter, format).await
+    commitments_file(&state, &user.actor, filter, format).await
 }
 
 /// The streamed file of the commitments `filter` selects (already limited to what the caller may
 /// read): the API's export and the export page's download.
 pub async fn commitments_file(
     state: &AppState,
+    reader: &Actor,
     filter: CommitmentFilter,
     format: ExportFormat,
 ) -> Result<HttpResponse, ApiError> {
+    let reader = reader.clone();
     let mut headers = Vec::new();
     if format == ExportFormat::OclcCsv {
         let counted = filter.clone();
@@ -101,7 +103,7 @@ pub async fn commitments_file(
         format.file_name(),
         headers,
         move |sink| {
-            exports::run(&db, &filter, format, sink, &mut |_| {})
+            exports::run(&db, &reader, &filter, format, sink, &mut |_| {})
                 .map(|_| ())
                 .map_err(|e| e.to_string())
         },

@@ -41,7 +41,8 @@ pub async fn lookup(
         .clone()
         .ok_or_else(|| ValidationErrors::one("oclc_number", "oclc_number is required"))?;
     let oclc = OclcNumber::parse(&raw).map_err(|m| ValidationErrors::one("oclc_number", m))?;
-    let actor = user.actor;
+    let actor = user.actor.clone();
+    let reader = user.actor;
     let (title, aliases, records) = state
         .db
         .read(move |conn| {
@@ -59,7 +60,7 @@ pub async fn lookup(
         title: view,
         commitments: records
             .into_iter()
-            .map(CommitmentView::from_record)
+            .map(|r| CommitmentView::for_reader(r, &reader))
             .collect::<Result<_, _>>()?,
     }))
 }

@@ -160,7 +160,7 @@ fn page(
         problem = Some(messages.join("; "));
     }
     let library_name = loaded.record.library.name.clone();
-    let c = CommitmentView::from_record(loaded.record)?;
+    let c = CommitmentView::for_reader(loaded.record, &user.actor)?;
     Ok(DetailPage {
         chrome: Chrome::new(req, user, Section::Commitments),
         status_text: words(c.status.as_str()),

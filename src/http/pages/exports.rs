@@ -118,7 +118,7 @@ pub async fn commitments(
     };
     match (filter, format) {
         (Some(filter), Some(format)) if errors.is_empty() => {
-            Ok(commitments_file(&state, filter, format).await?)
+            Ok(commitments_file(&state, &user.actor, filter, format).await?)
         }
         _ => {
             let page = page(
