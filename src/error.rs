@@ -4,7 +4,7 @@
 //! cannot be read (bad JSON, wrong type, unknown enum value), `Validation` for input that reads
 //! but breaks a rule (422), `Unauthenticated` for missing or bad credentials, `Forbidden` for a
 //! signed-in user who may not do this, `NotFound`, `Conflict` for a stale version or a transition
-//! the state does not allow, `PayloadTooLarge`, and `Internal`/`Unavailable`, whose cause goes to
+//! the state does not allow, `PayloadTooLarge`, `UnsupportedMediaType` for a body of another type, and `Internal`/`Unavailable`, whose cause goes to
 //! the log only.
 
 use actix_web::http::StatusCode;
@@ -37,6 +37,9 @@ pub enum ApiError {
     Validation(ValidationErrors),
     #[error("the request body is too large")]
     PayloadTooLarge,
+    /// A body whose `Content-Type` the endpoint does not take (415).
+    #[error("{0}")]
+    UnsupportedMediaType(String),
     #[error("{0}")]
     MethodNotAllowed(String),
     #[error("the service is unavailable: {0}")]
@@ -71,6 +74,7 @@ impl ApiError {
             ApiError::Conflict { .. } => "conflict",
             ApiError::Validation(_) => "validation_failed",
             ApiError::PayloadTooLarge => "payload_too_large",
+            ApiError::UnsupportedMediaType(_) => "unsupported_media_type",
             ApiError::MethodNotAllowed(_) => "method_not_allowed",
             ApiError::Unavailable(_) => "unavailable",
             ApiError::Internal(_) => "internal_error",
@@ -118,6 +122,7 @@ impl ResponseError for ApiError {
             ApiError::Conflict { .. } => StatusCode::CONFLICT,
             ApiError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -210,6 +215,11 @@ mod tests {
                 "validation_failed",
             ),
             (ApiError::PayloadTooLarge, 413, "payload_too_large"),
+            (
+                ApiError::UnsupportedMediaType("x".into()),
+                415,
+                "unsupported_media_type",
+            ),
             (ApiError::Unavailable("x".into()), 503, "unavailable"),
             (ApiError::Internal("x".into()), 500, "internal_error"),
         ];

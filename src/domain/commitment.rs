@@ -6,7 +6,7 @@ use uuid::Uuid;
 
 use super::identifiers::{Isbn, Issn, OclcNumber};
 use super::retention::RetentionEnd;
-use super::validation::{non_empty_text, ValidationErrors};
+use super::validation::{non_empty_text, storable, ValidationErrors};
 
 /// Declares a text-backed enum: serde names, `as_str`, `parse` and the list of names.
 macro_rules! text_enum {
@@ -243,6 +243,7 @@ fn optional_text(
         );
         return None;
     }
+    errors.check(field, storable(&value, field))?;
     Some(value)
 }
 

@@ -66,12 +66,28 @@ impl ValidationErrors {
     }
 }
 
-/// Trims a required free-text field and checks its length.
+/// Refuses text no database column should hold: a NUL byte (PostgreSQL cannot store one) or
+/// another control character but tab and line breaks.
+pub fn storable(value: &str, what: &str) -> Result<(), String> {
+    match value
+        .chars()
+        .find(|c| c.is_control() && !matches!(c, '\t' | '\n' | '\r'))
+    {
+        Some(c) => Err(format!(
+            "{what} contains the control character U+{:04X}, which cannot be stored",
+            c as u32
+        )),
+        None => Ok(()),
+    }
+}
+
+/// Trims a required free-text field and checks its length and characters.
 pub fn non_empty_text(value: &str, what: &str, max: usize) -> Result<String, String> {
     let trimmed = value.trim();
     if trimmed.is_empty() {
         return Err(format!("{what} must not be empty"));
     }
+    storable(trimmed, what)?;
     if trimmed.chars().count() > max {
         return Err(format!("{what} must be at most {max} characters"));
     }
@@ -97,5 +113,14 @@ mod tests {
         assert_eq!(non_empty_text("  EAST  ", "name", 10).unwrap(), "EAST");
         assert!(non_empty_text("   ", "name", 10).is_err());
         assert!(non_empty_text("abcdefghijk", "name", 10).is_err());
+    }
+
+    #[test]
+    fn a_nul_byte_or_control_character_is_refused_but_line_breaks_are_kept() {
+        assert!(non_empty_text("Middle\0march", "title", 100)
+            .unwrap_err()
+            .contains("U+0000"));
+        assert!(storable("a\u{1b}b", "note").is_err());
+        assert!(storable("line one\nline two\tend", "note").is_ok());
     }
 }

@@ -49,12 +49,13 @@ pub fn encode_cursor(key: &str) -> String {
     URL_SAFE_NO_PAD.encode(key)
 }
 
-/// The key of a cursor this service issued.
+/// The key of a cursor this service issued (ids and sequence numbers: no control characters).
 pub fn decode_cursor(cursor: &str) -> Option<String> {
     URL_SAFE_NO_PAD
         .decode(cursor)
         .ok()
         .and_then(|bytes| String::from_utf8(bytes).ok())
+        .filter(|key| !key.is_empty() && !key.chars().any(char::is_control))
 }
 
 /// One page of a list.

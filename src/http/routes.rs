@@ -150,9 +150,16 @@ async fn not_found(req: HttpRequest) -> HttpResponse {
 fn json_config() -> web::JsonConfig {
     web::JsonConfig::default()
         .limit(JSON_LIMIT_BYTES)
-        .content_type_required(false)
+        // A JSON endpoint takes `application/json` (or `…+json`), as the contract says: another
+        // type is 415, not read as JSON anyway.
+        .content_type(|mime| {
+            mime.subtype() == actix_web::mime::JSON || mime.suffix() == Some(actix_web::mime::JSON)
+        })
         .error_handler(|err, _req| {
             let error = match &err {
+                JsonPayloadError::ContentType => {
+                    ApiError::UnsupportedMediaType("send the body as application/json".into())
+                }
                 JsonPayloadError::Overflow { .. }
                 | JsonPayloadError::OverflowKnownLength { .. } => ApiError::PayloadTooLarge,
                 JsonPayloadError::Deserialize(e) => {

@@ -4,6 +4,7 @@ mod helpers;
 mod imports;
 
 mod auth;
+mod bad_input;
 mod cli;
 mod commitments;
 mod demo;

@@ -166,8 +166,8 @@ fn prepare_successor(
     to: Uuid,
 ) -> Result<CommitmentRow, DbError> {
     let row = &record.commitment;
-    let library = super::libraries::find(conn, to)
-        .map_err(|_| ValidationErrors::one("to_library_id", format!("no library has id {to}")))?;
+    let library = commitments::absent_as_none(super::libraries::find(conn, to))?
+        .ok_or_else(|| ValidationErrors::one("to_library_id", format!("no library has id {to}")))?;
     commitments::require_member(conn, &record.program, &library, "to_library_id")?;
     if live_duplicate(
         conn,

@@ -591,6 +591,15 @@ pub fn require_member(
     .into())
 }
 
+/// `Ok(None)` for a row that does not exist; other failures as they are.
+pub(super) fn absent_as_none<T>(found: Result<T, DbError>) -> Result<Option<T>, DbError> {
+    match found {
+        Ok(row) => Ok(Some(row)),
+        Err(DbError::NotFound(_)) => Ok(None),
+        Err(other) => Err(other),
+    }
+}
+
 /// Stores a proposal by `actor`: a library's own (collection manager) or an allocation (coordinator, admin).
 pub fn propose(
     conn: &mut DbConnection,
@@ -599,8 +608,9 @@ pub fn propose(
 ) -> Result<CommitmentRecord, DbError> {
     workflow::may_propose(actor, new.program_id, new.library_id)?;
     let mut errors = ValidationErrors::new();
-    let program = super::programs::find(conn, new.program_id).ok();
-    let library = super::libraries::find(conn, new.library_id).ok();
+    // Only "no such row" is the caller's mistake; an outage stays an outage (503).
+    let program = absent_as_none(super::programs::find(conn, new.program_id))?;
+    let library = absent_as_none(super::libraries::find(conn, new.library_id))?;
     if program.is_none() {
         errors.add(
             "program_id",

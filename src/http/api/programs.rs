@@ -288,12 +288,20 @@ pub async fn expire(
     state: web::Data<AppState>,
     user: CurrentUser,
     path: web::Path<Uuid>,
-    body: Option<web::Json<ExpireRequest>>,
+    body: web::Bytes,
 ) -> Result<web::Json<ExpireResult>, ApiError> {
     let program_id = path.into_inner();
-    let as_of = body
-        .and_then(|b| b.into_inner().as_of)
-        .unwrap_or_else(|| Utc::now().date_naive());
+    // The body may be left out (expire as of today); a body that does not read changes nothing.
+    let request: ExpireRequest = if body.iter().all(u8::is_ascii_whitespace) {
+        ExpireRequest { as_of: None }
+    } else {
+        let mut reader = serde_json::Deserializer::from_slice(&body);
+        serde_path_to_error::deserialize(&mut reader).map_err(|e| ApiError::BadParameter {
+            field: e.path().to_string(),
+            message: format!("the JSON body could not be read: {}", e.inner()),
+        })?
+    };
+    let as_of = request.as_of.unwrap_or_else(|| Utc::now().date_naive());
     let actor = user.actor;
     state
         .db

@@ -7,7 +7,7 @@ use std::pin::Pin;
 use actix_web::{dev::Payload, web, FromRequest, HttpRequest};
 use uuid::Uuid;
 
-use super::session::{check_csrf, session_user};
+use super::session::{check_csrf, signed_in};
 use super::PageError;
 use crate::domain::ValidationErrors;
 use crate::error::ApiError;
@@ -127,7 +127,7 @@ impl FromRequest for SignedInForm {
         let mut payload = payload.take();
         Box::pin(async move {
             let form = read_form(&req, &mut payload).await?;
-            let user = session_user(&req).await.ok_or(PageError::SignIn)?;
+            let user = signed_in(&req).await?;
             Ok(SignedInForm { user, form })
         })
     }

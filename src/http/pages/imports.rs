@@ -273,11 +273,14 @@ pub async fn submit(
         let form = <Form as actix_web::FromRequest>::from_request(&req, &mut payload).await?;
         (form, None, None, String::new(), false)
     };
-    let Some(user) = session_user(&req).await else {
-        if let (Some(id), true) = (upload, fresh) {
-            state.uploads.discard(id);
+    let user = match session_user(&req).await {
+        Ok(Some(user)) => user,
+        refused => {
+            if let (Some(id), true) = (upload, fresh) {
+                state.uploads.discard(id);
+            }
+            return Err(refused.err().unwrap_or(PageError::SignIn));
         }
-        return Err(PageError::SignIn);
     };
     let mut kept = match form.text("upload_id") {
         Some(id) if !fresh => Uuid::parse_str(&id)

@@ -34,7 +34,7 @@ impl LoginPage {
 
 /// The sign-in form; someone already signed in goes to the dashboard.
 pub async fn show(req: HttpRequest) -> Result<HttpResponse, PageError> {
-    if session_user(&req).await.is_some() {
+    if session_user(&req).await?.is_some() {
         return Ok(see_other("/"));
     }
     render(StatusCode::OK, &LoginPage::new(&req))

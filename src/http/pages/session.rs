@@ -126,10 +126,23 @@ fn constant_time_eq(a: &str, b: &str) -> bool {
 /// A signed-in user of the web pages; anyone else is sent to `/login`.
 pub struct PageUser(pub CurrentUser);
 
-/// The user of the session cookie, if it holds a valid token of an enabled account.
-pub async fn session_user(req: &HttpRequest) -> Option<CurrentUser> {
-    let token = req.cookie(SESSION_COOKIE).map(|c| c.value().to_owned())?;
-    user_of_token(req, &token).await.ok()
+/// The user of the session cookie: `None` when there is no valid session (no cookie, a bad or
+/// expired token, a disabled account); an error when it cannot be known (the database is down:
+/// 503, not a sign-in page that would only fail again).
+pub async fn session_user(req: &HttpRequest) -> Result<Option<CurrentUser>, PageError> {
+    let Some(token) = req.cookie(SESSION_COOKIE).map(|c| c.value().to_owned()) else {
+        return Ok(None);
+    };
+    match user_of_token(req, &token).await {
+        Ok(user) => Ok(Some(user)),
+        Err(ApiError::Unauthenticated(_)) => Ok(None),
+        Err(other) => Err(other.into()),
+    }
+}
+
+/// The signed-in user, or the sign-in page.
+pub async fn signed_in(req: &HttpRequest) -> Result<CurrentUser, PageError> {
+    session_user(req).await?.ok_or(PageError::SignIn)
 }
 
 impl FromRequest for PageUser {
@@ -138,12 +151,7 @@ impl FromRequest for PageUser {
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let req = req.clone();
-        Box::pin(async move {
-            session_user(&req)
-                .await
-                .map(PageUser)
-                .ok_or(PageError::SignIn)
-        })
+        Box::pin(async move { signed_in(&req).await.map(PageUser) })
     }
 }
 
