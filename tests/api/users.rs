@@ -13,6 +13,7 @@ crate::on_both_backends!(
     email_is_unique_ignoring_case,
     scope_must_name_existing_records,
     users_are_listed_paged_and_shown_to_admins_only,
+    a_concurrent_disable_and_password_reset_both_take_effect,
 );
 
 async fn admin_creates_a_user_of_each_role(app: TestApp) {
@@ -212,4 +213,69 @@ async fn users_are_listed_paged_and_shown_to_admins_only(app: TestApp) {
         )
         .await;
     assert_eq!(status, StatusCode::FORBIDDEN);
+}
+
+async fn a_concurrent_disable_and_password_reset_both_take_effect(app: TestApp) {
+    use diesel::{Connection, RunQueryDsl};
+    let admin = app.admin_token().await;
+    let program = app.create_program(&admin, "EAST").await;
+    let user = app
+        .create_user(&admin, "racer@test.org", "auditor", None, &[&program])
+        .await;
+    let id = user["id"].as_str().unwrap().to_owned();
+    let path = format!("/api/v1/users/{id}");
+    // On PostgreSQL, hold the user's row so that both changes read it before either writes: the
+    // interleaving that lost an update when each wrote back every column it had read. (SQLite
+    // runs one writer at a time, so there the two simply follow each other.)
+    let postgres = app.db.url_string.starts_with("postgres");
+    let holder = postgres.then(|| {
+        let url = app.db.url_string.clone();
+        let id = id.clone();
+        let (locked, release) = (
+            std::sync::mpsc::channel::<()>(),
+            std::sync::mpsc::channel::<()>(),
+        );
+        let handle = std::thread::spawn(move || {
+            let mut conn = diesel::PgConnection::establish(&url).unwrap();
+            conn.transaction::<_, diesel::result::Error, _>(|conn| {
+                diesel::sql_query(format!("SELECT id FROM users WHERE id = '{id}' FOR UPDATE"))
+                    .execute(conn)?;
+                locked.0.send(()).unwrap();
+                release.1.recv().unwrap();
+                Ok(())
+            })
+            .unwrap();
+        });
+        locked.1.recv().unwrap();
+        (handle, release.0)
+    });
+    let disable = app.patch(&path, &admin, json!({"disabled": true}));
+    let reset = app.patch(&path, &admin, json!({"password": "another-long-password"}));
+    let release = async {
+        if let Some((handle, release)) = holder {
+            // Both requests are past hashing and waiting on the row by now.
+            tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+            release.send(()).unwrap();
+            tokio::task::spawn_blocking(move || handle.join().unwrap())
+                .await
+                .unwrap();
+        }
+    };
+    let (disable, reset, ()) = tokio::join!(disable, reset, release);
+    assert_eq!((disable.0, reset.0), (StatusCode::OK, StatusCode::OK));
+    let (_, after) = app.get(&path, &admin).await;
+    assert_eq!(after["disabled"], true, "the reset undid the disable");
+    let (status, _) = app
+        .request(
+            reqwest::Method::POST,
+            "/api/v1/auth/login",
+            None,
+            Some(json!({"email": "racer@test.org", "password": "another-long-password"})),
+        )
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::UNAUTHORIZED,
+        "disabled, with the new password set"
+    );
 }

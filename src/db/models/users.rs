@@ -53,6 +53,15 @@ impl Account {
     }
 }
 
+/// The columns an account change writes; `None` leaves a column as it is.
+#[derive(AsChangeset)]
+#[diesel(table_name = users)]
+struct UserChanges<'a> {
+    disabled: Option<bool>,
+    password_hash: Option<&'a str>,
+    updated_at: NaiveDateTime,
+}
+
 /// Changes an admin may make to an account.
 #[derive(Debug, Default)]
 pub struct AccountChange {
@@ -205,16 +214,16 @@ pub fn change(
     if details.is_empty() {
         return Ok(before);
     }
+    // Only the columns this change names are written, and the token version is bumped in SQL: a
+    // concurrent disable and password reset both take effect (writing back what was read would
+    // let the later one undo the earlier).
+    let changes = UserChanges {
+        disabled: change.disabled,
+        password_hash: change.password_hash.as_deref(),
+        updated_at: now(),
+    };
     diesel::update(users::table.find(&before.user.id))
-        .set((
-            users::disabled.eq(change.disabled.unwrap_or(before.user.disabled)),
-            users::password_hash.eq(change
-                .password_hash
-                .as_deref()
-                .unwrap_or(&before.user.password_hash)),
-            users::token_version.eq(users::token_version + 1),
-            users::updated_at.eq(now()),
-        ))
+        .set((changes, users::token_version.eq(users::token_version + 1)))
         .execute(conn)?;
     audit::append(
         conn,
