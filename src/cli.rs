@@ -232,7 +232,7 @@ fn expire(database: &DatabaseUrl, args: ExpireArgs) -> anyhow::Result<()> {
         .unwrap_or_else(|| chrono::Utc::now().date_naive());
     let due = expiry::count_due(&db, program, as_of)?;
     let bar = progress::bar(u64::try_from(due).unwrap_or(0), "expiring");
-    let expired = expiry::expire_due(&db, &AuditActor::system(), program, as_of, |done| {
+    let expired = expiry::expire_due(&db, &Actor::system(), program, as_of, |done| {
         bar.set_position(done)
     })?;
     bar.finish_and_clear();

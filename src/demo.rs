@@ -438,7 +438,7 @@ fn make_commitments(
     }
     bar.finish_and_clear();
     // Commitments planned as expired ended in the past: the sweep's own code expires them.
-    expiry::expire_due(db, &AuditActor::system(), None, today, |_| {})?;
+    expiry::expire_due(db, &Actor::system(), None, today, |_| {})?;
     Ok(made)
 }
 

@@ -3,14 +3,14 @@
 
 use chrono::{Duration, Utc};
 
-use crate::db::audit::AuditActor;
 use crate::db::models::expiry;
 use crate::db::Db;
+use crate::domain::Actor;
 
 /// Runs one sweep for today; returns how many commitments expired.
 pub fn sweep_once(db: &Db) -> Result<u64, crate::db::DbError> {
     let today = Utc::now().date_naive();
-    expiry::expire_due(db, &AuditActor::system(), None, today, |_| {})
+    expiry::expire_due(db, &Actor::system(), None, today, |_| {})
 }
 
 /// Time until the next sweep: a minute past the coming midnight UTC.

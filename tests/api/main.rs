@@ -8,6 +8,7 @@ mod bad_input;
 mod cli;
 mod commitments;
 mod demo;
+mod expiry_races;
 mod exports;
 mod field_files;
 mod libraries;

@@ -314,13 +314,7 @@ pub async fn expire(
     }
     let db = state.db.clone();
     let expired = tokio::task::spawn_blocking(move || {
-        expiry::expire_due(
-            &db,
-            &AuditActor::from(&actor),
-            Some(program_id),
-            as_of,
-            |_| {},
-        )
+        expiry::expire_due(&db, &actor, Some(program_id), as_of, |_| {})
     })
     .await
     .map_err(|e| ApiError::Internal(e.to_string()))??;
