@@ -101,11 +101,39 @@ impl Application {
         self.port
     }
 
-    /// Serves until SIGINT or SIGTERM, then finishes the requests in flight.
+    /// Serves until SIGINT or SIGTERM, then stops accepting and finishes the requests in flight
+    /// (actix's own handling would drop them on SIGINT).
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        let handle = self.server.handle();
+        tokio::spawn(async move {
+            if stop_signal().await.is_ok() {
+                tracing::info!("stopping: finishing the requests in flight");
+                handle.stop(true).await;
+            }
+        });
         self.server.await
     }
 }
+
+/// SIGINT (Ctrl-C) or SIGTERM, whichever comes first.
+async fn stop_signal() -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        let mut terminate = signal(SignalKind::terminate())?;
+        tokio::select! {
+            result = tokio::signal::ctrl_c() => result,
+            _ = terminate.recv() => Ok(()),
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        tokio::signal::ctrl_c().await
+    }
+}
+
+/// How long a stop waits for requests in flight (a large import) before closing them.
+const SHUTDOWN_GRACE_SECS: u64 = 300;
 
 fn run(listener: TcpListener, state: AppState) -> std::io::Result<Server> {
     let state = web::Data::new(state);
@@ -119,6 +147,8 @@ fn run(listener: TcpListener, state: AppState) -> std::io::Result<Server> {
             .app_data(state.clone())
             .configure(http::configure)
     })
+    .disable_signals()
+    .shutdown_timeout(SHUTDOWN_GRACE_SECS)
     .listen(listener)?
     .run();
     Ok(server)

@@ -81,21 +81,34 @@ impl Server {
     }
 
     /// SIGTERM, then the exit status must be success.
-    fn stop(mut self) {
+    fn stop(self) {
+        self.stop_with("-TERM");
+    }
+
+    /// Sends `signal` (`-TERM`, `-INT`); the exit status must be success.
+    fn stop_with(mut self, signal: &str) {
+        self.signal(signal);
+        self.wait_for_exit(signal);
+    }
+
+    fn signal(&self, signal: &str) {
         let status = Command::new("kill")
-            .args(["-TERM", &self.child.id().to_string()])
+            .args([signal, &self.child.id().to_string()])
             .status()
             .unwrap();
         assert!(status.success());
-        let deadline = Instant::now() + Duration::from_secs(30);
+    }
+
+    fn wait_for_exit(&mut self, signal: &str) {
+        let deadline = Instant::now() + Duration::from_secs(60);
         loop {
             if let Some(exit) = self.child.try_wait().unwrap() {
-                assert!(exit.success(), "server exited with {exit} after SIGTERM");
+                assert!(exit.success(), "server exited with {exit} after {signal}");
                 return;
             }
             assert!(
                 Instant::now() < deadline,
-                "server did not stop after SIGTERM"
+                "server did not stop after {signal}"
             );
             std::thread::sleep(Duration::from_millis(50));
         }
@@ -415,4 +428,81 @@ binary_tests!(
     admin_from_environment_is_used_for_the_first_start,
     migrate_applies_every_migration_to_an_empty_database,
     user_create_reads_the_password_from_stdin_and_skips_the_bootstrap_admin,
+    ctrl_c_finishes_the_requests_in_flight_and_exits_0,
 );
+
+async fn ctrl_c_finishes_the_requests_in_flight_and_exits_0(backend: Backend) {
+    let Some((_db, url)) = database_for(backend) else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let mut server = Server::start(dir.path(), url.as_deref(), 1).await;
+    let password = generated_password(&server.printed());
+    let token = server
+        .login("admin@localhost", &password)
+        .await
+        .json::<Value>()
+        .await
+        .unwrap()["token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let client = reqwest::Client::new();
+    let post = |path: &str, body: Value| {
+        client
+            .post(format!("{}/api/v1{path}", server.base))
+            .bearer_auth(&token)
+            .json(&body)
+            .send()
+    };
+    let program: Value = post(
+        "/programs",
+        json!({"code": "EAST", "name": "EAST", "default_retention_end": "2031-06-30"}),
+    )
+    .await
+    .unwrap()
+    .json()
+    .await
+    .unwrap();
+    let library: Value = post(
+        "/libraries",
+        json!({"name": "Amherst", "oclc_symbol": "AMH", "marc_org_code": "MA"}),
+    )
+    .await
+    .unwrap()
+    .json()
+    .await
+    .unwrap();
+    post(
+        &format!("/programs/{}/members", program["id"].as_str().unwrap()),
+        json!({"library_id": library["id"]}),
+    )
+    .await
+    .unwrap();
+    // An import long enough to be in flight when the signal comes.
+    let rows = 20_000;
+    let mut file = String::from("oclc_number,title\n");
+    for n in 0..rows {
+        file.push_str(&format!("{},Title {n}\n", 1_000_000 + n));
+    }
+    let import = client
+        .post(format!(
+            "{}/api/v1/imports?program_id={}&library_id={}",
+            server.base,
+            program["id"].as_str().unwrap(),
+            library["id"].as_str().unwrap()
+        ))
+        .bearer_auth(&token)
+        .body(file)
+        .send();
+    let interrupt = async {
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        server.signal("-INT");
+    };
+    let (answer, ()) = tokio::join!(import, interrupt);
+    let answer = answer.expect("the import in flight was answered");
+    assert_eq!(answer.status(), StatusCode::OK);
+    let report: Value = answer.json().await.unwrap();
+    assert_eq!(report["imported"], rows, "{report}");
+    server.wait_for_exit("-INT");
+}
