@@ -60,6 +60,16 @@ pub enum Command {
     Export(ExportArgs),
     /// Recompute the audit trail's hash chain; exits non-zero at the first broken link
     VerifyAudit,
+    /// Write a consistent copy of the database while the server runs (SQLite: a database file;
+    /// PostgreSQL: a pg_dump archive, or the command to run when pg_dump is not installed)
+    Backup(BackupArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct BackupArgs {
+    /// The file to write; it must not exist yet
+    #[arg(long)]
+    pub output: PathBuf,
 }
 
 #[derive(Debug, Args)]
@@ -210,6 +220,15 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Import(args) => import(&database, args),
         Command::Export(args) => export(&database, args),
         Command::VerifyAudit => verify_audit(&database),
+        Command::Backup(args) => match crate::backup::backup(&database, &args.output)? {
+            crate::backup::Backup::Written => {
+                println!("Backup written to {}", args.output.display());
+                Ok(())
+            }
+            crate::backup::Backup::Run(command) => {
+                anyhow::bail!("pg_dump is not installed; to write the backup, run:\n  {command}")
+            }
+        },
     }
 }
 

@@ -2,6 +2,7 @@
 //! shared-print program. See ARCHITECTURE.md for the layers and how a request flows through them.
 
 pub mod auth;
+pub mod backup;
 pub mod cli;
 pub mod config;
 pub mod db;

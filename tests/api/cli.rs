@@ -429,6 +429,7 @@ binary_tests!(
     migrate_applies_every_migration_to_an_empty_database,
     user_create_reads_the_password_from_stdin_and_skips_the_bootstrap_admin,
     ctrl_c_finishes_the_requests_in_flight_and_exits_0,
+    a_backup_taken_while_serving_restores_every_row_and_a_chain_that_verifies,
 );
 
 async fn ctrl_c_finishes_the_requests_in_flight_and_exits_0(backend: Backend) {
@@ -505,4 +506,147 @@ async fn ctrl_c_finishes_the_requests_in_flight_and_exits_0(backend: Backend) {
     let report: Value = answer.json().await.unwrap();
     assert_eq!(report["imported"], rows, "{report}");
     server.wait_for_exit("-INT");
+}
+
+/// The commitments (NDJSON) and the audit trail (CSV) of `database`, as `export` writes them.
+fn exported(dir: &Path, database: &str) -> (String, String) {
+    let commitments = dir.join(format!("c-{}.ndjson", uuid::Uuid::now_v7()));
+    let events = dir.join(format!("e-{}.csv", uuid::Uuid::now_v7()));
+    for (args, file) in [
+        (vec!["export", "--format", "ndjson"], &commitments),
+        (vec!["export", "--events", "--format", "csv"], &events),
+    ] {
+        let out = registry(dir, Some(database))
+            .args(args)
+            .arg("--output")
+            .arg(file)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    (
+        std::fs::read_to_string(commitments).unwrap(),
+        std::fs::read_to_string(events).unwrap(),
+    )
+}
+
+async fn a_backup_taken_while_serving_restores_every_row_and_a_chain_that_verifies(
+    backend: Backend,
+) {
+    let Some((_db, url)) = database_for(backend) else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(dir.path(), url.as_deref(), 1).await;
+    let password = generated_password(&server.printed());
+    let token = server
+        .login("admin@localhost", &password)
+        .await
+        .json::<Value>()
+        .await
+        .unwrap()["token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let client = reqwest::Client::new();
+    let post = |path: String, body: Value| {
+        client
+            .post(format!("{}/api/v1{path}", server.base))
+            .bearer_auth(&token)
+            .json(&body)
+            .send()
+    };
+    let program: Value = post(
+        "/programs".into(),
+        json!({"code": "EAST", "name": "EAST", "default_retention_end": "2031-06-30"}),
+    )
+    .await
+    .unwrap()
+    .json()
+    .await
+    .unwrap();
+    let library: Value = post(
+        "/libraries".into(),
+        json!({"name": "Amherst", "oclc_symbol": "AMH", "marc_org_code": "MA"}),
+    )
+    .await
+    .unwrap()
+    .json()
+    .await
+    .unwrap();
+    post(
+        format!("/programs/{}/members", program["id"].as_str().unwrap()),
+        json!({"library_id": library["id"]}),
+    )
+    .await
+    .unwrap();
+    for n in 0..5 {
+        let created = post(
+            "/commitments".into(),
+            json!({"program_id": program["id"], "library_id": library["id"], "oclc_number": 900 + n,
+                   "title": format!("Title {n}"), "private_note": "kept in the backup"}),
+        )
+        .await
+        .unwrap();
+        assert_eq!(created.status(), StatusCode::CREATED);
+    }
+    let backup = dir.path().join("registry.backup");
+    let out = registry(dir.path(), url.as_deref())
+        .args(["backup", "--output"])
+        .arg(&backup)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(backup.exists());
+    // A second backup never overwrites the first.
+    let again = registry(dir.path(), url.as_deref())
+        .args(["backup", "--output"])
+        .arg(&backup)
+        .output()
+        .unwrap();
+    assert!(!again.status.success());
+    let original = match &url {
+        Some(url) => url.clone(),
+        None => format!("sqlite://{}", dir.path().join("data/registry.db").display()),
+    };
+    let (restored_url, _restored_db) = match &url {
+        None => (format!("sqlite://{}", backup.display()), None),
+        Some(_) => {
+            let restored = TestDatabase::postgres().unwrap();
+            let out = Command::new("pg_restore")
+                .args(["--no-owner", "--dbname", &restored.url_string])
+                .arg(&backup)
+                .output()
+                .unwrap();
+            assert!(
+                out.status.success(),
+                "{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            (restored.url_string.clone(), Some(restored))
+        }
+    };
+    let verify = registry(dir.path(), Some(&restored_url))
+        .arg("verify-audit")
+        .output()
+        .unwrap();
+    assert!(
+        verify.status.success(),
+        "{}",
+        String::from_utf8_lossy(&verify.stdout)
+    );
+    let (commitments, events) = exported(dir.path(), &original);
+    let (restored_commitments, restored_events) = exported(dir.path(), &restored_url);
+    assert_eq!(commitments.lines().count(), 5);
+    assert_eq!(restored_commitments, commitments);
+    assert_eq!(restored_events, events);
+    server.stop();
 }
