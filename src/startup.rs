@@ -92,6 +92,7 @@ impl Application {
             keys: TokenKeys::new(&settings.jwt_secret),
             secure_cookies: settings.secure_cookies,
             uploads: Default::default(),
+            throttle: Default::default(),
         };
         let server = run(listener, state)?;
         Ok(Self { port, server })

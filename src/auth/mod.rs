@@ -2,4 +2,5 @@
 //! signed-in user. Neither knows about HTTP; the extractors in `http::extractors` use them.
 
 pub mod password;
+pub mod throttle;
 pub mod token;

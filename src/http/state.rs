@@ -1,5 +1,6 @@
 //! What every handler shares.
 
+use crate::auth::throttle::Throttle;
 use crate::auth::token::TokenKeys;
 use crate::db::Db;
 use crate::http::pages::uploads::UploadStore;
@@ -13,4 +14,6 @@ pub struct AppState {
     pub secure_cookies: bool,
     /// Files sent to the import page, kept until imported.
     pub uploads: UploadStore,
+    /// Failed sign-ins and the password hashings running.
+    pub throttle: Throttle,
 }

@@ -17,6 +17,7 @@ crate::on_both_backends!(
     changing_own_password_revokes_earlier_tokens,
     wrong_current_password_is_422,
     admin_password_reset_revokes_the_users_tokens,
+    repeated_failed_sign_ins_are_429_with_retry_after_for_known_and_unknown_accounts,
 );
 
 async fn login_with_correct_password_returns_a_bearer_token(app: TestApp) {
@@ -242,4 +243,34 @@ async fn admin_password_reset_revokes_the_users_tokens(app: TestApp) {
         StatusCode::UNAUTHORIZED
     );
     app.login("coord@registry.test", "reset-by-the-admin").await;
+}
+
+async fn repeated_failed_sign_ins_are_429_with_retry_after_for_known_and_unknown_accounts(
+    app: TestApp,
+) {
+    let attempt = |email: &'static str, password: &'static str| {
+        app.client
+            .post(format!("{}/api/v1/auth/login", app.address))
+            .json(&json!({"email": email, "password": password}))
+            .send()
+    };
+    for email in [ADMIN_EMAIL, "nobody@registry.test"] {
+        for _ in 0..5 {
+            let response = attempt(email, "not-the-password").await.unwrap();
+            assert_eq!(response.status(), StatusCode::UNAUTHORIZED, "{email}");
+        }
+        let response = attempt(email, "not-the-password").await.unwrap();
+        assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS, "{email}");
+        let retry: u64 = response.headers()["retry-after"]
+            .to_str()
+            .unwrap()
+            .parse()
+            .unwrap();
+        assert!(retry > 60, "{retry}");
+        let body: serde_json::Value = response.json().await.unwrap();
+        assert_eq!(body["error"]["code"], "too_many_requests");
+    }
+    // The right password does not get through while the account is throttled.
+    let response = attempt(ADMIN_EMAIL, ADMIN_PASSWORD).await.unwrap();
+    assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
 }

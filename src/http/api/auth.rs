@@ -1,11 +1,15 @@
 //! Signing in, the signed-in user, and changing one's own password.
 
-use actix_web::{web, HttpResponse};
+use std::net::IpAddr;
+
+use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+use tokio::sync::OwnedSemaphorePermit;
 
 use super::users::UserView;
 use crate::auth::password;
+use crate::auth::throttle::Refused;
 use crate::auth::token::TokenScope;
 use crate::db::audit::AuditActor;
 use crate::db::models::users::{self, Account, AccountChange};
@@ -43,6 +47,7 @@ const BAD_CREDENTIALS: &str = "the e-mail address or password is not correct";
     responses((status = 200, body = LoginResponse), (status = 401, body = crate::error::ErrorBody),
               (status = 422, body = crate::error::ErrorBody)))]
 pub async fn login(
+    req: HttpRequest,
     state: web::Data<AppState>,
     body: web::Json<LoginRequest>,
 ) -> Result<HttpResponse, ApiError> {
@@ -52,14 +57,49 @@ pub async fn login(
     let candidate = errors.require("password", body.password);
     errors.into_result()?;
     let (email, candidate) = (email.unwrap_or_default(), candidate.unwrap_or_default());
-    let account = check_credentials(&state, &email, candidate).await?;
+    let address = req.peer_addr().map(|a| a.ip());
+    let account = check_credentials(&state, &email, candidate, address).await?;
     Ok(HttpResponse::Ok().json(issue_token(&state, account)?))
 }
 
+fn too_many(refused: Refused) -> ApiError {
+    ApiError::TooManyRequests {
+        message: format!(
+            "too many sign-in attempts; try again in {} seconds",
+            refused.retry_after.as_secs()
+        ),
+        retry_after: refused.retry_after.as_secs(),
+    }
+}
+
+/// A turn to hash or verify a password (a few run at once; argon2 is memory-hard).
+pub async fn hashing_turn(state: &AppState) -> Result<OwnedSemaphorePermit, ApiError> {
+    state.throttle.turn().await.map_err(too_many)
+}
+
 /// The enabled account with this e-mail and password; the same refusal for an unknown e-mail and
-/// a wrong password (and as long for both), another for a disabled account. The API's sign-in and
-/// the sign-in page both use it.
+/// a wrong password (and as long for both), another for a disabled account; 429 after too many
+/// failures for the account or from the `address`. The API's sign-in and the sign-in page both use
+/// it.
 pub async fn check_credentials(
+    state: &AppState,
+    email: &str,
+    candidate: String,
+    address: Option<IpAddr>,
+) -> Result<Account, ApiError> {
+    state.throttle.check(email, address).map_err(too_many)?;
+    let turn = hashing_turn(state).await?;
+    let outcome = verify_credentials(state, email, candidate).await;
+    drop(turn);
+    match &outcome {
+        Ok(_) => state.throttle.succeeded(email),
+        Err(ApiError::Unauthenticated(_)) => state.throttle.failed(email, address),
+        Err(_) => {}
+    }
+    outcome
+}
+
+async fn verify_credentials(
     state: &AppState,
     email: &str,
     candidate: String,
@@ -153,6 +193,7 @@ pub async fn change_own_password(
     new: Password,
 ) -> Result<LoginResponse, ApiError> {
     let stored = user.account.user.password_hash.clone();
+    let turn = hashing_turn(state).await?;
     let new_hash = tokio::task::spawn_blocking(move || {
         if !password::verify(&current, &stored) {
             return Err(ApiError::from(ValidationErrors::one(
@@ -164,6 +205,7 @@ pub async fn change_own_password(
     })
     .await
     .map_err(|e| ApiError::Internal(e.to_string()))??;
+    drop(turn);
     let actor = AuditActor::from(&user.actor);
     let id = user.actor.user_id;
     let account = state

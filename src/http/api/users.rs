@@ -76,11 +76,15 @@ pub struct UpdateUserRequest {
     pub password: Option<String>,
 }
 
-pub async fn hash_password(password: Password) -> Result<String, ApiError> {
-    tokio::task::spawn_blocking(move || password::hash(&password))
+/// Hashes a new password, in its turn with the other hashings (argon2 is memory-hard).
+pub async fn hash_password(state: &AppState, password: Password) -> Result<String, ApiError> {
+    let turn = crate::http::api::auth::hashing_turn(state).await?;
+    let hashed = tokio::task::spawn_blocking(move || password::hash(&password))
         .await
         .map_err(|e| ApiError::Internal(e.to_string()))?
-        .map_err(|e| ApiError::Internal(e.to_string()))
+        .map_err(|e| ApiError::Internal(e.to_string()));
+    drop(turn);
+    hashed
 }
 
 /// Creates a user account.
@@ -102,7 +106,7 @@ pub async fn create(
         library_id: body.library_id,
         program_ids: body.program_ids.unwrap_or_default(),
     })?;
-    let hash = hash_password(user.password.clone()).await?;
+    let hash = hash_password(&state, user.password.clone()).await?;
     let actor = AuditActor::from(&admin.0.actor);
     let account = state
         .db
@@ -160,7 +164,7 @@ pub async fn update(
         Some(password) => {
             let password =
                 Password::parse(&password).map_err(|m| ValidationErrors::one("password", m))?;
-            Some(hash_password(password).await?)
+            Some(hash_password(&state, password).await?)
         }
         None => None,
     };

@@ -60,8 +60,25 @@ pub async fn submit(
         };
         return render(StatusCode::UNPROCESSABLE_ENTITY, &page);
     }
-    let account = match check_credentials(&state, &email, candidate).await {
+    let address = req.peer_addr().map(|a| a.ip());
+    let account = match check_credentials(&state, &email, candidate, address).await {
         Ok(account) => account,
+        Err(ApiError::TooManyRequests {
+            message,
+            retry_after,
+        }) => {
+            let page = LoginPage {
+                email,
+                form_error: Some(sentence(&message)),
+                ..LoginPage::new(&req)
+            };
+            let mut response = render(StatusCode::TOO_MANY_REQUESTS, &page)?;
+            response.headers_mut().insert(
+                actix_web::http::header::RETRY_AFTER,
+                actix_web::http::header::HeaderValue::from(retry_after),
+            );
+            return Ok(response);
+        }
         Err(ApiError::Unauthenticated(message)) => {
             let page = LoginPage {
                 email,

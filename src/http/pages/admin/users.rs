@@ -208,7 +208,7 @@ pub async fn create(
     let input = input_of(&form, &mut errors);
     let outcome = match checked(errors, NewUser::parse(input)) {
         Ok(new) => {
-            let hash = hash_password(new.password.clone()).await?;
+            let hash = hash_password(&state, new.password.clone()).await?;
             let actor = AuditActor::from(&submitted.user.actor);
             state
                 .db
@@ -261,7 +261,7 @@ pub async fn update(
         (_, Some(password)) => match Password::parse(&password) {
             Ok(password) => (
                 AccountChange {
-                    password_hash: Some(hash_password(password).await?),
+                    password_hash: Some(hash_password(&state, password).await?),
                     ..Default::default()
                 },
                 "password",
