@@ -134,6 +134,19 @@ impl EventRow {
 /// Rows per INSERT statement, well under SQLite's limit on bound parameters.
 const INSERT_BATCH: usize = 500;
 
+/// Takes the audit chain's head before anything else in a write transaction (PostgreSQL; SQLite
+/// already runs one writer at a time), so that every writer takes its locks in one order: the
+/// head, then the rows. Taking the head only when appending, after inserting rows, let an import
+/// holding the head wait on a title a proposal had inserted while the proposal waited on the head:
+/// a deadlock.
+pub fn take_head(conn: &mut DbConnection) -> Result<(), DbError> {
+    if let DbConnection::Postgres(_) = conn {
+        diesel::sql_query("SELECT last_seq FROM audit_head WHERE id = 1 FOR UPDATE")
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
 /// Appends `events` in order, chained to the trail; call inside the transaction of the change.
 pub fn append(
     conn: &mut DbConnection,

@@ -70,6 +70,16 @@ impl From<DieselError> for DbError {
             DieselError::DatabaseError(DatabaseErrorKind::ClosedConnection, info) => {
                 DbError::Unavailable(info.message().to_owned())
             }
+            // Two transactions in each other's way: nothing was written, trying again will do.
+            DieselError::DatabaseError(DatabaseErrorKind::SerializationFailure, info) => {
+                DbError::Unavailable(format!("serialization failure: {}", info.message()))
+            }
+            DieselError::DatabaseError(_, info)
+                if info.message().starts_with("deadlock detected")
+                    || info.message().contains("database is locked") =>
+            {
+                DbError::Unavailable(info.message().to_owned())
+            }
             DieselError::BrokenTransactionManager => {
                 DbError::Unavailable("the connection's transaction state is broken".into())
             }
@@ -87,6 +97,27 @@ impl From<r2d2::Error> for DbError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_deadlock_or_serialization_failure_is_unavailable_not_an_internal_error() {
+        for (kind, message) in [
+            (
+                DatabaseErrorKind::SerializationFailure,
+                "could not serialize access",
+            ),
+            (DatabaseErrorKind::Unknown, "deadlock detected"),
+            (DatabaseErrorKind::Unknown, "database is locked"),
+        ] {
+            let error = DbError::from(DieselError::DatabaseError(
+                kind,
+                Box::new(message.to_owned()),
+            ));
+            assert!(
+                matches!(error, DbError::Unavailable(_)),
+                "{message}: {error:?}"
+            );
+        }
+    }
 
     #[test]
     fn missing_row_is_not_found() {

@@ -77,14 +77,18 @@ impl Db {
         migrations::run_pending(&mut *self.conn()?)
     }
 
-    /// Runs `work` in one transaction on this thread, holding the SQLite writer lock.
+    /// Runs `work` in one transaction on this thread, holding the SQLite writer lock, or on
+    /// PostgreSQL the audit chain's head first (one lock order for every writer).
     pub fn write_blocking<T>(
         &self,
         work: impl FnOnce(&mut DbConnection) -> Result<T, DbError>,
     ) -> Result<T, DbError> {
         let mut conn = self.conn()?;
         let _writer = (self.backend == Backend::Sqlite).then(|| self.sqlite_writer.lock());
-        (*conn).transaction(work)
+        (*conn).transaction(|conn| {
+            super::audit::take_head(conn)?;
+            work(conn)
+        })
     }
 
     /// Runs read-only `work` on a blocking thread.

@@ -11,6 +11,7 @@ crate::on_both_backends!(
     a_json_body_sent_as_text_plain_is_415,
     an_unreadable_as_of_expires_nothing,
     a_cursor_with_a_control_character_is_400,
+    an_import_and_proposals_of_the_same_new_titles_never_deadlock,
 );
 
 async fn a_nul_byte_in_a_title_is_422_and_nothing_is_stored(app: TestApp) {
@@ -128,4 +129,40 @@ async fn a_cursor_with_a_control_character_is_400(app: TestApp) {
         .get("/api/v1/commitments?cursor=YWJjAGRlZg", &w.admin)
         .await;
     assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+}
+
+async fn an_import_and_proposals_of_the_same_new_titles_never_deadlock(app: TestApp) {
+    let w = World::new(app).await;
+    let mut file = String::from("oclc_number,title\n");
+    for n in 0..3_000 {
+        file.push_str(&format!("{},Imported {n}\n", 500_000 + n));
+    }
+    let url = format!(
+        "{}/api/v1/imports?program_id={}&library_id={}&mode=all_or_nothing",
+        w.app.address,
+        id(&w.east),
+        id(&w.eym)
+    );
+    let import = w
+        .app
+        .client
+        .post(&url)
+        .bearer_auth(&w.cm_eym)
+        .body(file)
+        .send();
+    // Proposals by another library of titles in the import's later batches, while it runs.
+    let w = &w;
+    let proposals = futures_util::future::join_all((0..24).map(|n| async move {
+        tokio::time::sleep(std::time::Duration::from_millis(40 * n as u64)).await;
+        w.propose(&w.cm_amh, &w.east, &w.amh, 502_999 - n * 40, json!({}))
+            .await
+    }));
+    let (import, proposals) = tokio::join!(import, proposals);
+    let import = import.unwrap();
+    assert_eq!(import.status(), StatusCode::OK);
+    let report: Value = import.json().await.unwrap();
+    assert_eq!(report["imported"], 3_000, "{report}");
+    for (status, body) in proposals {
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+    }
 }
