@@ -18,6 +18,7 @@ crate::on_both_backends!(
     wrong_current_password_is_422,
     admin_password_reset_revokes_the_users_tokens,
     repeated_failed_sign_ins_are_429_with_retry_after_for_known_and_unknown_accounts,
+    every_kind_of_forged_or_stale_token_is_401,
 );
 
 async fn login_with_correct_password_returns_a_bearer_token(app: TestApp) {
@@ -273,4 +274,77 @@ async fn repeated_failed_sign_ins_are_429_with_retry_after_for_known_and_unknown
     // The right password does not get through while the account is throttled.
     let response = attempt(ADMIN_EMAIL, ADMIN_PASSWORD).await.unwrap();
     assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
+}
+
+async fn every_kind_of_forged_or_stale_token_is_401(app: TestApp) {
+    use jsonwebtoken::{encode, Algorithm, EncodingKey, Header};
+    use retention_registry::auth::token::{TokenKeys, TokenScope};
+    let token = app.admin_token().await;
+    let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    let mut parts = token.split('.');
+    let (header, payload, signature) = (
+        parts.next().unwrap(),
+        parts.next().unwrap(),
+        parts.next().unwrap(),
+    );
+    let claims: serde_json::Value = serde_json::from_slice(&b64.decode(payload).unwrap()).unwrap();
+    let secret = EncodingKey::from_secret(crate::helpers::JWT_SECRET);
+    let with = |alg: Algorithm, claims: &serde_json::Value| {
+        encode(&Header::new(alg), claims, &secret).unwrap()
+    };
+    let mut other_audience = claims.clone();
+    other_audience["aud"] = json!("password-reset");
+    let mut promoted = claims.clone();
+    promoted["role"] = json!("admin");
+    promoted["tv"] = json!(99);
+    let tampered = format!(
+        "{header}.{}.{signature}",
+        b64.encode(serde_json::to_vec(&promoted).unwrap())
+    );
+    let rs256_header = format!(
+        "{}.{payload}.{signature}",
+        b64.encode(r#"{"alg":"RS256","typ":"JWT"}"#)
+    );
+    let keys = TokenKeys::new(crate::helpers::JWT_SECRET);
+    let sub = claims["sub"].as_str().unwrap().parse().unwrap();
+    let scope = || TokenScope {
+        library_id: None,
+        program_ids: vec![],
+    };
+    let (expired, _) = keys
+        .issue(
+            sub,
+            "admin",
+            scope(),
+            0,
+            chrono::Utc::now() - chrono::Duration::hours(13),
+        )
+        .unwrap();
+    let (old_version, _) = keys
+        .issue(sub, "admin", scope(), -1, chrono::Utc::now())
+        .unwrap();
+    let forged = [
+        (
+            "alg none",
+            format!("{}.{payload}.", b64.encode(r#"{"alg":"none","typ":"JWT"}"#)),
+        ),
+        (
+            "HS384 with the right secret",
+            with(Algorithm::HS384, &claims),
+        ),
+        ("RS256 header on an HS256 signature", rs256_header),
+        ("another audience", with(Algorithm::HS256, &other_audience)),
+        ("tampered payload", tampered),
+        ("expired", expired),
+        ("an older token version", old_version),
+        ("garbage", "not.a.token".to_owned()),
+    ];
+    for (what, token) in forged {
+        let (status, body) = app.get("/api/v1/me", &token).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "{what}: {body}");
+        assert_eq!(body["error"]["code"], "unauthenticated", "{what}");
+    }
+    // The genuine token still works.
+    let (status, _) = app.get("/api/v1/me", &token).await;
+    assert_eq!(status, StatusCode::OK);
 }
