@@ -92,6 +92,11 @@ impl Isbn {
             .map(|c| c.to_ascii_uppercase())
             .collect();
         let shown = value.trim();
+        if !compact.is_ascii() {
+            return Err(format!(
+                "ISBN {shown}: an ISBN is digits (and X as an ISBN-10's check digit)"
+            ));
+        }
         match compact.len() {
             10 => {
                 let (body, check) = compact.split_at(9);
@@ -166,9 +171,14 @@ impl Issn {
             .filter(|c| !matches!(c, '-' | ' '))
             .map(|c| c.to_ascii_uppercase())
             .collect();
-        if compact.len() != 8 {
+        if compact.chars().count() != 8 {
             return Err(format!(
                 "ISSN {shown}: an ISSN is 8 characters, such as 0317-8471"
+            ));
+        }
+        if !compact.is_ascii() {
+            return Err(format!(
+                "ISSN {shown}: an ISSN is 7 digits and a check digit (0–9 or X)"
             ));
         }
         let (body, check) = compact.split_at(7);
@@ -341,6 +351,15 @@ mod tests {
             "ISSN 0317-8472: check digit should be 1"
         );
         assert!(Issn::parse("0317-847").is_err());
+    }
+
+    #[test]
+    fn letters_beyond_ascii_are_refused_not_a_panic() {
+        // Found by the property tests: byte lengths of 8, 10 or 13 with a multi-byte letter.
+        assert!(Issn::parse("ᬆEK'×").is_err());
+        assert!(Issn::parse("1234567é").is_err());
+        assert!(Isbn::parse("12345678é").is_err());
+        assert!(TitleQuery::parse("ᬆEK'×").is_err());
     }
 
     #[test]

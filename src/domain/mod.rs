@@ -9,6 +9,8 @@ pub mod claims;
 pub mod commitment;
 pub mod identifiers;
 pub mod organisations;
+#[cfg(test)]
+mod properties;
 pub mod retention;
 pub mod role;
 pub mod validation;
