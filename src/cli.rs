@@ -19,7 +19,7 @@ use crate::domain::commitment::Status;
 use crate::domain::identifiers::OclcNumber;
 use crate::domain::{Actor, Role};
 use crate::exports;
-use crate::formats::{oclc_csv, ExportFormat};
+use crate::formats::{oclc_csv, ExportFormat, FormatError};
 use crate::imports::{self, ImportFormat, ImportMode};
 use crate::startup::{self, Application};
 use crate::{demo, progress};
@@ -267,14 +267,32 @@ fn import(database: &DatabaseUrl, args: ImportArgs) -> anyhow::Result<()> {
     let actor = Actor::system();
     let target =
         imports::Target::check(&mut *db.conn()?, &actor, program, library).map_err(refusal)?;
-    let file = std::fs::File::open(&args.file)
-        .with_context(|| format!("cannot open {}", args.file.display()))?;
-    let size = file.metadata().map(|m| m.len()).unwrap_or(0);
-    let bar = progress::bar(size, "importing");
-    let reader = bar.wrap_read(file);
-    let rows = imports::rows(Box::new(std::io::BufReader::new(reader)), args.format)?;
-    let report = imports::run(&db, &actor, &target, rows, args.mode, &mut |_| {})?;
-    bar.finish_and_clear();
+    // An all_or_nothing import reads the file twice: to check every row, then to write them.
+    let mut passes = 0;
+    let mut bars = Vec::new();
+    let mut source = || {
+        let file = std::fs::File::open(&args.file)
+            .with_context(|| format!("cannot open {}", args.file.display()))
+            .map_err(|e| imports::ImportError::File(FormatError::Header(format!("{e:#}"))))?;
+        let size = file.metadata().map(|m| m.len()).unwrap_or(0);
+        passes += 1;
+        let label = if passes == 1 && args.mode != ImportMode::ValidRows {
+            "checking"
+        } else {
+            "importing"
+        };
+        if let Some(done) = bars.last() {
+            indicatif::ProgressBar::finish_and_clear(done);
+        }
+        let bar = progress::bar(size, label);
+        let reader = bar.wrap_read(file);
+        bars.push(bar);
+        imports::rows(Box::new(std::io::BufReader::new(reader)), args.format)
+    };
+    let report = imports::run(&db, &actor, &target, args.format, &mut source, args.mode)?;
+    for bar in bars {
+        bar.finish_and_clear();
+    }
     let verb = if args.mode == ImportMode::Validate {
         "would import"
     } else {

@@ -87,6 +87,7 @@ impl Application {
             .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", settings.bind))?;
         let port = listener.local_addr()?.port();
         crate::jobs::expiry::spawn(db.clone());
+        crate::jobs::staging::spawn(db.clone());
         let state = AppState {
             db,
             keys: TokenKeys::new(&settings.jwt_secret),

@@ -11,6 +11,7 @@ use serde_json::Value;
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
+use super::models::staging;
 use super::schema::{audit_events, audit_head};
 use super::{now, DbConnection, DbError};
 use crate::domain::Actor;
@@ -101,6 +102,8 @@ pub struct EventRow {
     pub details: String,
     pub prev_hash: String,
     pub hash: String,
+    /// The staging import it belongs to: hidden from readers until that import is published.
+    pub import_id: Option<String>,
 }
 
 impl EventRow {
@@ -153,6 +156,26 @@ pub fn append(
     actor: &AuditActor,
     events: Vec<NewEvent>,
 ) -> Result<Vec<EventRow>, DbError> {
+    append_events(conn, actor, events, None)
+}
+
+/// Appends the events of a batch of the staging import `import_id`: chained like any other, named
+/// in their details (so the hash covers it), and hidden from readers until the import is published.
+pub fn append_staged(
+    conn: &mut DbConnection,
+    actor: &AuditActor,
+    events: Vec<NewEvent>,
+    import_id: &str,
+) -> Result<Vec<EventRow>, DbError> {
+    append_events(conn, actor, events, Some(import_id))
+}
+
+fn append_events(
+    conn: &mut DbConnection,
+    actor: &AuditActor,
+    events: Vec<NewEvent>,
+    import_id: Option<&str>,
+) -> Result<Vec<EventRow>, DbError> {
     if events.is_empty() {
         return Ok(Vec::new());
     }
@@ -169,7 +192,10 @@ pub fn append(
     let at = now();
     let actor_id = actor.id.map(|id| id.to_string());
     let mut rows = Vec::with_capacity(events.len());
-    for (seq, event) in (last_seq - count + 1..).zip(events) {
+    for (seq, mut event) in (last_seq - count + 1..).zip(events) {
+        if let (Some(import), Value::Object(details)) = (import_id, &mut event.details) {
+            details.insert("import_id".into(), Value::String(import.to_owned()));
+        }
         let mut row = EventRow {
             seq,
             id: Uuid::now_v7().to_string(),
@@ -186,6 +212,7 @@ pub fn append(
             details: event.details.to_string(),
             prev_hash: std::mem::take(&mut prev_hash),
             hash: String::new(),
+            import_id: import_id.map(str::to_owned),
         };
         row.hash = row.compute_hash();
         prev_hash.clone_from(&row.hash);
@@ -290,6 +317,7 @@ pub fn of_commitment(
 ) -> Result<super::Page<EventRow>, DbError> {
     let rows: Vec<EventRow> = audit_events::table
         .filter(audit_events::commitment_id.eq(commitment_id.to_string()))
+        .filter(staging::shown("audit_events"))
         .filter(audit_events::seq.gt(after.unwrap_or(0)))
         .order(audit_events::seq)
         .limit(limit + 1)
@@ -309,6 +337,7 @@ pub fn page(
 ) -> Result<Vec<EventRow>, DbError> {
     let mut query = audit_events::table
         .filter(audit_events::seq.gt(after))
+        .filter(staging::shown("audit_events"))
         .order(audit_events::seq)
         .limit(limit)
         .select(EventRow::as_select())
@@ -330,6 +359,7 @@ pub fn latest(
     limit: i64,
 ) -> Result<Vec<EventRow>, DbError> {
     let mut query = audit_events::table
+        .filter(staging::shown("audit_events"))
         .order(audit_events::seq.desc())
         .limit(limit)
         .select(EventRow::as_select())

@@ -67,6 +67,7 @@ diesel::table! {
         format -> Text,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        import_id -> Nullable<Text>,
     }
 }
 
@@ -102,6 +103,7 @@ diesel::table! {
         updated_at -> Timestamp,
         program_note -> Nullable<Text>,
         validation_note -> Nullable<Text>,
+        import_id -> Nullable<Text>,
     }
 }
 
@@ -110,6 +112,7 @@ diesel::table! {
         oclc_number -> BigInt,
         title_id -> Text,
         created_at -> Timestamp,
+        import_id -> Nullable<Text>,
     }
 }
 
@@ -130,6 +133,22 @@ diesel::table! {
         details -> Text,
         prev_hash -> Text,
         hash -> Text,
+        import_id -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    imports (id) {
+        id -> Text,
+        program_id -> Text,
+        library_id -> Text,
+        actor_id -> Nullable<Text>,
+        format -> Text,
+        state -> Text,
+        rows_stored -> BigInt,
+        started_at -> Timestamp,
+        heartbeat_at -> Timestamp,
+        finished_at -> Nullable<Timestamp>,
     }
 }
 
@@ -162,4 +181,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     commitments,
     audit_events,
     audit_head,
+    imports,
 );

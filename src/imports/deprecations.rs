@@ -10,12 +10,12 @@ use std::collections::HashMap;
 use diesel::prelude::*;
 use uuid::Uuid;
 
-use super::{row_error, ImportReport, Target};
+use super::{row_error, ImportMode, ImportReport, Target};
 use crate::db::models::actions;
 use crate::db::models::commitments::CommitmentRow;
 use crate::db::models::titles;
 use crate::db::schema::commitments;
-use crate::db::{DbConnection, DbError};
+use crate::db::{Db, DbConnection, DbError};
 use crate::domain::commitment::Status;
 use crate::domain::identifiers::OclcNumber;
 use crate::domain::workflow::Action;
@@ -49,8 +49,45 @@ fn commitments_on(
     Ok(by_title)
 }
 
+/// Ends the commitments `batches` name. A deprecation file is a list of endings of existing
+/// commitments that must all happen or none: `all_or_nothing` (and `validate`, which then rolls
+/// back) applies it in one transaction; such files are a library's losses, hundreds of rows, not
+/// the hundred thousands of a commitment file. `valid_rows` commits batch by batch.
+pub fn run(
+    db: &Db,
+    actor: &Actor,
+    target: &Target,
+    mut batches: impl Iterator<Item = Vec<ImportedRow>>,
+    mode: ImportMode,
+) -> Result<ImportReport, DbError> {
+    let mut report = ImportReport::default();
+    if mode == ImportMode::ValidRows {
+        for batch in batches {
+            db.write_blocking(|conn| apply_batch(conn, actor, target, batch, &mut report))?;
+        }
+        return Ok(report);
+    }
+    let result = db.write_blocking(|conn| {
+        for batch in batches.by_ref() {
+            apply_batch(conn, actor, target, batch, &mut report)?;
+        }
+        if mode == ImportMode::Validate || report.rejected > 0 {
+            Err(DbError::RolledBack)
+        } else {
+            Ok(())
+        }
+    });
+    match result {
+        Ok(()) => {}
+        Err(DbError::RolledBack) if mode == ImportMode::AllOrNothing => report.imported = 0,
+        Err(DbError::RolledBack) => {}
+        Err(other) => return Err(other),
+    }
+    Ok(report)
+}
+
 /// Applies a batch of deprecation rows in the caller's transaction.
-pub fn apply_batch(
+fn apply_batch(
     conn: &mut DbConnection,
     actor: &Actor,
     target: &Target,

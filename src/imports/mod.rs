@@ -11,8 +11,10 @@ use chrono::Utc;
 use serde::{Deserialize, Serialize};
 
 use crate::db::audit::{self, AuditActor, NewEvent};
-use crate::db::models::bulk::{self, Proposed};
+use crate::db::models::bulk::{self, DryRun, Proposed, Store};
+use crate::db::models::staging;
 use crate::db::{Db, DbConnection, DbError};
+use crate::domain::commitment::NewCommitment;
 use crate::domain::identifiers::OclcNumber;
 use crate::domain::{Actor, FieldError};
 use crate::formats::rows::ImportedRow;
@@ -190,19 +192,25 @@ fn row_error(line: u64, error: FieldError) -> RowError {
     }
 }
 
-/// Checks a batch of rows and stores the good ones as proposals; the audit events of those stored.
-fn import_batch(
+/// A batch's rows checked alone, before any lock is taken: the proposals to decide against the
+/// registry, with their lines and warnings, and what was rejected or passed over already.
+struct CheckedBatch {
+    lines: Vec<u64>,
+    proposals: Vec<NewCommitment>,
+    warned: Vec<Vec<FieldError>>,
+    rows: u64,
+    rejected: u64,
+    errors: Vec<RowError>,
+    passed_over: Vec<RowError>,
+}
+
+/// Checks each row of `batch` alone against `target` (reading the registry's titles for the rows
+/// that may carry none).
+fn check_batch(
     conn: &mut DbConnection,
-    actor: &Actor,
     target: &Target,
     batch: Vec<ImportedRow>,
-    report: &mut ImportReport,
-) -> Result<Vec<NewEvent>, DbError> {
-    if batch.first().is_some_and(|row| row.ends) {
-        // Each ending is a workflow action that appends its own audit event.
-        deprecations::apply_batch(conn, actor, target, batch, report)?;
-        return Ok(Vec::new());
-    }
+) -> Result<CheckedBatch, DbError> {
     let untitled: Vec<i64> = batch
         .iter()
         .filter(|row| row.input.title.is_none() && row.title_optional)
@@ -211,41 +219,64 @@ fn import_batch(
         .collect();
     let known = bulk::titles_by_oclc(conn, &untitled)?;
     let today = Utc::now().date_naive();
-    let mut errors = Vec::new();
-    let mut reject = |report: &mut ImportReport, line: u64, fields: Vec<FieldError>| {
-        report.rejected += 1;
-        errors.extend(fields.into_iter().map(|e| RowError {
-            line,
-            field: e.field,
-            message: e.message,
-        }));
+    let mut checked = CheckedBatch {
+        lines: Vec::with_capacity(batch.len()),
+        proposals: Vec::with_capacity(batch.len()),
+        warned: Vec::with_capacity(batch.len()),
+        rows: 0,
+        rejected: 0,
+        errors: Vec::new(),
+        passed_over: Vec::new(),
     };
-    let mut lines = Vec::with_capacity(batch.len());
-    let mut checked = Vec::with_capacity(batch.len());
-    let mut warned = Vec::with_capacity(batch.len());
-    let mut passed_over = Vec::new();
     for row in batch {
         let line = row.line;
         match check_row(target, row, &known, today) {
             Checked::Propose(new, warnings) => {
-                report.rows += 1;
-                lines.push(line);
-                checked.push(*new);
-                warned.push(warnings);
+                checked.rows += 1;
+                checked.lines.push(line);
+                checked.proposals.push(*new);
+                checked.warned.push(warnings);
             }
             Checked::Rejected(fields) => {
-                report.rows += 1;
-                reject(report, line, fields);
+                checked.rows += 1;
+                checked.rejected += 1;
+                checked
+                    .errors
+                    .extend(fields.into_iter().map(|e| row_error(line, e)));
             }
             // Another program's 583 is not a row of this import: said, not counted.
-            Checked::NotOurs(warning) => passed_over.push(row_error(line, warning)),
+            Checked::NotOurs(warning) => checked.passed_over.push(row_error(line, warning)),
         }
     }
+    Ok(checked)
+}
+
+/// Decides the checked proposals against the registry and stores them as `store` says; adds the
+/// outcome to `report` and hands back the audit events of those stored.
+fn store_batch(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    target: &Target,
+    checked: CheckedBatch,
+    store: Store<'_>,
+    report: &mut ImportReport,
+) -> Result<Vec<NewEvent>, DbError> {
+    let CheckedBatch {
+        lines,
+        proposals,
+        warned,
+        rows,
+        rejected,
+        mut errors,
+        passed_over,
+    } = checked;
+    report.rejected += rejected;
     let mut warnings = passed_over;
     let mut events = Vec::new();
+    report.rows += rows;
     for ((line, outcome), row_warnings) in lines
         .into_iter()
-        .zip(bulk::propose_many(conn, actor, target, checked)?)
+        .zip(bulk::propose_many(conn, actor, target, proposals, store)?)
         .zip(warned)
     {
         match outcome {
@@ -255,7 +286,10 @@ fn import_batch(
                 warnings.extend(row_warnings.into_iter().map(|w| row_error(line, w)));
             }
             Proposed::Duplicate => report.skipped_duplicates += 1,
-            Proposed::Rejected(fields) => reject(report, line, fields),
+            Proposed::Rejected(fields) => {
+                report.rejected += 1;
+                errors.extend(fields.into_iter().map(|e| row_error(line, e)));
+            }
         }
     }
     warnings.sort_by_key(|w| w.line);
@@ -266,75 +300,80 @@ fn import_batch(
     Ok(events)
 }
 
-/// Imports the spooled upload `file` (read from its start) into `target`: what the HTTP API and the
-/// import page do with a file they received.
+/// Where an import's rows come from: opened once to check the file, and again to write it.
+pub type Source<'a> = dyn FnMut() -> Result<Rows, ImportError> + 'a;
+
+/// The rows of an opened file, in order.
+pub type Rows = Box<dyn Iterator<Item = ImportedRow> + Send>;
+
+/// Imports the spooled upload `file` into `target`: what the HTTP API and the import page do with
+/// a file they received.
 pub fn run_file(
     db: &Db,
     actor: &Actor,
     target: &Target,
-    file: &mut std::fs::File,
+    file: &std::fs::File,
     format: ImportFormat,
     mode: ImportMode,
 ) -> Result<ImportReport, ImportError> {
     use std::io::Seek;
-    file.rewind()
-        .map_err(|e| ImportError::File(FormatError::Header(e.to_string())))?;
-    let reader = file
-        .try_clone()
-        .map_err(|e| ImportError::File(FormatError::Header(e.to_string())))?;
-    let rows = rows(Box::new(std::io::BufReader::new(reader)), format)?;
-    run(db, actor, target, rows, mode, &mut |_| {})
+    let mut source = || {
+        let mut reader = file
+            .try_clone()
+            .map_err(|e| ImportError::File(FormatError::Header(e.to_string())))?;
+        reader
+            .rewind()
+            .map_err(|e| ImportError::File(FormatError::Header(e.to_string())))?;
+        rows(Box::new(std::io::BufReader::new(reader)), format)
+    };
+    run(db, actor, target, format, &mut source, mode)
 }
 
-/// Imports `rows` into `target` as proposals by `actor`; `progress` hears the rows read so far.
+/// The batches of `rows`, a thousand rows each.
+fn batches(rows: Rows) -> impl Iterator<Item = Vec<ImportedRow>> {
+    let mut rows = rows.peekable();
+    std::iter::from_fn(move || {
+        rows.peek()
+            .is_some()
+            .then(|| rows.by_ref().take(BATCH).collect::<Vec<ImportedRow>>())
+    })
+}
+
+/// Imports the rows of `source` into `target` as proposals by `actor` (or, for a deprecation
+/// file, ends the commitments it names).
+///
+/// No transaction is held while the file is read and checked. `validate` only reads. `valid_rows`
+/// stores each batch in a transaction of its own. `all_or_nothing` first checks every row (a
+/// rejected one ends it, nothing written), then stores the file batch by batch under a staging
+/// import that hides it from every reader, and publishes it in one short last step: others
+/// write between its batches, and readers see all of it or none.
 pub fn run(
     db: &Db,
     actor: &Actor,
     target: &Target,
-    rows: Box<dyn Iterator<Item = ImportedRow> + Send>,
+    format: ImportFormat,
+    source: &mut Source<'_>,
     mode: ImportMode,
-    progress: &mut dyn FnMut(u64),
 ) -> Result<ImportReport, ImportError> {
-    let mut report = ImportReport::default();
-    let audit_actor = AuditActor::from(actor);
-    let mut rows = rows.peekable();
-    let mut next_batch = move || {
-        rows.peek()
-            .is_some()
-            .then(|| rows.by_ref().take(BATCH).collect::<Vec<ImportedRow>>())
-    };
-    match mode {
-        ImportMode::ValidRows => {
-            while let Some(batch) = next_batch() {
-                db.write_blocking(|conn| {
-                    let events = import_batch(conn, actor, target, batch, &mut report)?;
-                    audit::append(conn, &audit_actor, events)?;
-                    Ok(())
-                })?;
-                progress(report.rows);
-            }
-        }
-        ImportMode::AllOrNothing | ImportMode::Validate => {
-            let result = db.write_blocking(|conn| {
-                while let Some(batch) = next_batch() {
-                    let events = import_batch(conn, actor, target, batch, &mut report)?;
-                    audit::append(conn, &audit_actor, events)?;
-                    progress(report.rows);
-                }
-                if mode == ImportMode::Validate || report.rejected > 0 {
-                    Err(DbError::RolledBack)
+    let report = if format == ImportFormat::HathitrustDeprecation {
+        deprecations::run(db, actor, target, batches(source()?), mode)?
+    } else {
+        match mode {
+            ImportMode::Validate => dry_run(db, actor, target, source()?)?,
+            ImportMode::ValidRows => write_each_batch(db, actor, target, source()?)?,
+            ImportMode::AllOrNothing => {
+                let checked = dry_run(db, actor, target, source()?)?;
+                if checked.rejected > 0 {
+                    ImportReport {
+                        imported: 0,
+                        ..checked
+                    }
                 } else {
-                    Ok(())
+                    write_staged(db, actor, target, format, source()?)?
                 }
-            });
-            match result {
-                Ok(()) => {}
-                Err(DbError::RolledBack) if mode == ImportMode::AllOrNothing => report.imported = 0,
-                Err(DbError::RolledBack) => {}
-                Err(other) => return Err(other.into()),
             }
         }
-    }
+    };
     // Planner statistics lag behind a large import until the database refreshes them on its own;
     // queries right after it (a filtered export) should not be planned for the empty tables.
     if report.imported >= BATCH as u64 {
@@ -343,4 +382,126 @@ pub fn run(
         }
     }
     Ok(report)
+}
+
+/// What importing `rows` would do, decided against the registry without writing or locking.
+fn dry_run(
+    db: &Db,
+    actor: &Actor,
+    target: &Target,
+    rows: Rows,
+) -> Result<ImportReport, ImportError> {
+    let mut report = ImportReport::default();
+    let mut dry = DryRun::default();
+    for batch in batches(rows) {
+        let mut conn = db.conn()?;
+        let checked = check_batch(&mut conn, target, batch)?;
+        store_batch(
+            &mut conn,
+            actor,
+            target,
+            checked,
+            Store::Dry(&mut dry),
+            &mut report,
+        )?;
+    }
+    Ok(report)
+}
+
+/// Stores each batch's good rows in a transaction of its own (`valid_rows`).
+fn write_each_batch(
+    db: &Db,
+    actor: &Actor,
+    target: &Target,
+    rows: Rows,
+) -> Result<ImportReport, ImportError> {
+    let mut report = ImportReport::default();
+    let audit_actor = AuditActor::from(actor);
+    for batch in batches(rows) {
+        let checked = check_batch(&mut *db.conn()?, target, batch)?;
+        let mut batch_report = ImportReport::default();
+        db.write_blocking(|conn| {
+            let store = Store::Write { import_id: None };
+            let events = store_batch(conn, actor, target, checked, store, &mut batch_report)?;
+            audit::append(conn, &audit_actor, events)?;
+            Ok(())
+        })?;
+        report.add(batch_report);
+    }
+    Ok(report)
+}
+
+/// Stores every row of a file checked clean under a staging import, batch by batch, and publishes
+/// it (`all_or_nothing`). A row refused now after all (the registry changed since the check)
+/// abandons the import: nothing of it is kept.
+fn write_staged(
+    db: &Db,
+    actor: &Actor,
+    target: &Target,
+    format: ImportFormat,
+    rows: Rows,
+) -> Result<ImportReport, ImportError> {
+    let audit_actor = AuditActor::from(actor);
+    let by = (!actor.is_system()).then_some(actor.user_id);
+    let import_id = db.write_blocking(|conn| staging::begin(conn, target, by, format.as_str()))?;
+    let give_up = |why: &str| {
+        if let Err(error) = staging::abandon(db, Some(&import_id), chrono::Duration::zero(), why) {
+            tracing::error!(%error, import = %import_id, "could not abandon a failed import; the sweep will");
+        }
+    };
+    let mut report = ImportReport::default();
+    for batch in batches(rows) {
+        let written = check_batch(&mut *db.conn()?, target, batch).and_then(|checked| {
+            let mut batch_report = ImportReport::default();
+            db.write_blocking(|conn| {
+                let store = Store::Write {
+                    import_id: Some(&import_id),
+                };
+                let events = store_batch(conn, actor, target, checked, store, &mut batch_report)?;
+                staging::beat(conn, &import_id, events.len() as i64)?;
+                audit::append_staged(conn, &audit_actor, events, &import_id)?;
+                Ok(())
+            })?;
+            Ok(batch_report)
+        });
+        match written {
+            Ok(batch_report) => report.add(batch_report),
+            Err(error) => {
+                give_up(&format!("writing a batch failed: {error}"));
+                return Err(error.into());
+            }
+        }
+        if report.rejected > 0 {
+            give_up("a row was refused while writing");
+            report.imported = 0;
+            return Ok(report);
+        }
+    }
+    let details = serde_json::json!({
+        "format": format.as_str(),
+        "rows": report.rows,
+        "imported": report.imported,
+        "skipped_duplicates": report.skipped_duplicates,
+        "library": target.library.oclc_symbol,
+        "program": target.program.code,
+    });
+    if let Err(error) =
+        db.write_blocking(|conn| staging::publish(conn, &audit_actor, target, &import_id, details))
+    {
+        give_up(&format!("publishing failed: {error}"));
+        return Err(error.into());
+    }
+    Ok(report)
+}
+
+impl ImportReport {
+    /// Adds the counts, errors and warnings of a later part of the same file.
+    fn add(&mut self, part: ImportReport) {
+        self.rows += part.rows;
+        self.imported += part.imported;
+        self.skipped_duplicates += part.skipped_duplicates;
+        self.rejected += part.rejected;
+        self.errors.extend(part.errors);
+        self.warnings.extend(part.warnings);
+    }
 }

@@ -1,3 +1,4 @@
 //! Scheduled work that runs beside the HTTP server.
 
 pub mod expiry;
+pub mod staging;

@@ -11,6 +11,7 @@ mod demo;
 mod expiry_races;
 mod exports;
 mod field_files;
+mod import_staging;
 mod libraries;
 mod pages;
 mod privacy;

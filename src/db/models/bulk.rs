@@ -114,13 +114,50 @@ fn live_holdings(
         .collect())
 }
 
-/// Stores `batch` (at most a thousand) as proposals by `actor` in `target`, one outcome per
-/// proposal in order. Run it inside the import's transaction.
+/// How [`propose_many`] treats a batch.
+pub enum Store<'a> {
+    /// Store it: hidden under the staging import `import_id` until that import is published, or
+    /// at once when `None`.
+    Write { import_id: Option<&'a str> },
+    /// Store nothing and only decide each row, as if the earlier batches of this dry run had
+    /// been stored: what they would have created and held is kept in the [`DryRun`].
+    Dry(&'a mut DryRun),
+}
+
+/// What the earlier batches of a dry run would have stored: the titles they would have created
+/// (by every number that finds them) and the (title, run of volumes) pairs they would hold.
+#[derive(Default)]
+pub struct DryRun {
+    titles: HashMap<i64, Uuid>,
+    held: HashSet<(Uuid, Option<String>)>,
+}
+
+impl DryRun {
+    fn title(
+        &self,
+        number: i64,
+        facts: &crate::domain::commitment::TitleFacts,
+    ) -> Option<TitleRow> {
+        self.titles.get(&number).map(|id| TitleRow {
+            id: id.to_string(),
+            ..titles::new_row(facts)
+        })
+    }
+
+    fn holds(&self, title_id: &str, materials: &Option<String>) -> bool {
+        Uuid::parse_str(title_id).is_ok_and(|id| self.held.contains(&(id, materials.clone())))
+    }
+}
+
+/// Decides `batch` (at most a thousand) as proposals by `actor` in `target`, one outcome per
+/// proposal in order, and stores the proposals or only remembers them (`store`). Run a write
+/// inside the batch's transaction.
 pub fn propose_many(
     conn: &mut DbConnection,
     actor: &Actor,
     target: &Target,
     batch: Vec<NewCommitment>,
+    mut store: Store<'_>,
 ) -> Result<Vec<Proposed>, DbError> {
     let numbers: Vec<i64> = batch
         .iter()
@@ -137,12 +174,27 @@ pub fn propose_many(
     let mut outcomes = Vec::with_capacity(batch.len());
     for new in batch {
         // A title is found by the row's number or by a number merged into it; the row joins it.
-        let number = std::iter::once(new.title.oclc_number.value())
+        let numbers: Vec<i64> = std::iter::once(new.title.oclc_number.value())
             .chain(new.title.aliases.iter().map(|a| a.value()))
+            .collect();
+        if let Store::Dry(dry) = &store {
+            for number in &numbers {
+                if !known.contains_key(number) {
+                    if let Some(title) = dry.title(*number, &new.title) {
+                        known.insert(*number, title);
+                    }
+                }
+            }
+        }
+        let number = numbers
+            .iter()
+            .copied()
             .find(|n| known.contains_key(n))
             .unwrap_or(new.title.oclc_number.value());
         if let Some(title) = known.get(&number) {
-            if held.contains(&(title.id.clone(), new.materials_specified.clone())) {
+            let pair = (title.id.clone(), new.materials_specified.clone());
+            let dry_held = matches!(&store, Store::Dry(dry) if dry.holds(&pair.0, &pair.1));
+            if held.contains(&pair) || dry_held {
                 outcomes.push(Proposed::Duplicate);
                 continue;
             }
@@ -162,7 +214,10 @@ pub fn propose_many(
         let title_row = title.clone();
         aliases.extend(titles::aliases_brought(&new.title, &title_row));
         // A title created in this batch is stored below with its blanks already filled.
-        if titles::fill_blanks(title, &new.title) && !created.contains(&number) {
+        if titles::fill_blanks(title, &new.title)
+            && !created.contains(&number)
+            && matches!(store, Store::Write { .. })
+        {
             titles::store_blanks(conn, title)?;
         }
         let title = title.clone();
@@ -181,16 +236,55 @@ pub fn propose_many(
         stored.push(row);
         outcomes.push(Proposed::Stored(event));
     }
-    if !created.is_empty() {
-        let new_titles: Vec<TitleRow> = created
-            .iter()
-            .filter_map(|n| known.get(n).cloned())
-            .collect();
-        crate::insert_batch!(conn, titles_table::table, &new_titles);
+    match &mut store {
+        Store::Write { import_id } => {
+            if import_id.is_none() {
+                // Rows others see now make the titles they use everyone's.
+                let staged: Vec<String> = known
+                    .values()
+                    .filter(|t| t.import_id.is_some())
+                    .map(|t| t.id.clone())
+                    .collect();
+                titles::adopt(conn, staged)?;
+            }
+            let import_id = import_id.map(str::to_owned);
+            if !created.is_empty() {
+                let new_titles: Vec<TitleRow> = created
+                    .iter()
+                    .filter_map(|n| known.get(n).cloned())
+                    .map(|title| TitleRow {
+                        import_id: import_id.clone(),
+                        ..title
+                    })
+                    .collect();
+                crate::insert_batch!(conn, titles_table::table, &new_titles);
+            }
+            if !stored.is_empty() {
+                for row in &mut stored {
+                    row.import_id.clone_from(&import_id);
+                }
+                crate::insert_batch!(conn, commitments_table::table, &stored);
+            }
+            titles::add_aliases(conn, &aliases, import_id.as_deref())?;
+        }
+        Store::Dry(dry) => {
+            let id_of = |title: &TitleRow| Uuid::parse_str(&title.id).ok();
+            for number in &created {
+                if let Some(id) = known.get(number).and_then(id_of) {
+                    dry.titles.insert(*number, id);
+                }
+            }
+            for (alias, title_id) in &aliases {
+                if let Ok(id) = Uuid::parse_str(title_id) {
+                    dry.titles.entry(*alias).or_insert(id);
+                }
+            }
+            for row in stored {
+                if let Ok(id) = Uuid::parse_str(&row.title_id) {
+                    dry.held.insert((id, row.materials_specified));
+                }
+            }
+        }
     }
-    if !stored.is_empty() {
-        crate::insert_batch!(conn, commitments_table::table, &stored);
-    }
-    titles::add_aliases(conn, &aliases)?;
     Ok(outcomes)
 }

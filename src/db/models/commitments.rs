@@ -8,6 +8,7 @@ use uuid::Uuid;
 
 use super::libraries::LibraryRow;
 use super::programs::ProgramRow;
+use super::staging;
 use super::titles::{self, TitleRow};
 use crate::db::audit::{self, AuditActor, NewEvent};
 use crate::db::schema::{
@@ -55,6 +56,8 @@ pub struct CommitmentRow {
     pub program_note: Option<String>,
     /// The `$i` level and `$l` terms of the imported validation 583s.
     pub validation_note: Option<String>,
+    /// The import that brought it, hidden from every read while that import is staging.
+    pub import_id: Option<String>,
 }
 
 impl CommitmentRow {
@@ -127,6 +130,7 @@ macro_rules! joined_query {
             .inner_join(programs::table)
             .inner_join(libraries::table)
             .inner_join(titles_table::table)
+            .filter(staging::shown("commitments"))
             .select((
                 CommitmentRow::as_select(),
                 ProgramRow::as_select(),
@@ -147,6 +151,7 @@ macro_rules! listed_query {
             .left_join(programs::table)
             .left_join(libraries::table)
             .left_join(titles_table::table)
+            .filter(staging::shown("commitments"))
             .select((
                 commitments::all_columns,
                 programs::all_columns.nullable(),
@@ -464,6 +469,10 @@ pub fn count(conn: &mut DbConnection, filter: &CommitmentFilter) -> Result<(i64,
         .count()
         .into_boxed();
     apply_filter!(all_query, filter, backend);
+    if let Some(shown) = staging::hiding(conn, "commitments")? {
+        permanent_query = permanent_query.filter(shown.clone());
+        all_query = all_query.filter(shown);
+    }
     Ok((
         all_query.get_result(conn)?,
         permanent_query.get_result(conn)?,
@@ -707,6 +716,7 @@ pub(super) fn proposal(
         updated_at: at,
         program_note: new.program_note,
         validation_note: new.validation_note,
+        import_id: None,
     };
     let event = NewEvent {
         action: "propose",

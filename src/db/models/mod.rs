@@ -6,6 +6,7 @@ pub mod commitments;
 pub mod expiry;
 pub mod libraries;
 pub mod programs;
+pub mod staging;
 pub mod summary;
 pub mod titles;
 pub mod users;

@@ -7,6 +7,7 @@ use diesel::dsl::count_star;
 use diesel::prelude::*;
 use uuid::Uuid;
 
+use super::staging;
 use crate::db::schema::{commitments, libraries};
 use crate::db::{DbConnection, DbError};
 use crate::domain::commitment::Status;
@@ -46,10 +47,13 @@ impl CountScope {
     }
 }
 
-/// Narrows a boxed query on `commitments` to `scope`.
+/// Narrows a boxed query on `commitments` to `scope`, leaving out what staging imports hide.
 macro_rules! in_scope {
-    ($query:expr, $scope:expr) => {{
+    ($conn:expr, $query:expr, $scope:expr) => {{
         let mut query = $query;
+        if let Some(shown) = staging::hiding($conn, "commitments")? {
+            query = query.filter(shown);
+        }
         if let Some(programs) = &$scope.programs {
             let ids: Vec<String> = programs.iter().map(Uuid::to_string).collect();
             query = query.filter(commitments::program_id.eq_any(ids));
@@ -71,6 +75,7 @@ pub fn by_status(
         .map(|s| (s.as_str().to_owned(), 0))
         .collect();
     let query = in_scope!(
+        conn,
         commitments::table
             .group_by(commitments::status)
             .select((commitments::status, count_star()))
@@ -93,6 +98,7 @@ pub fn ending_by_year(
     let first_year = today.year();
     let horizon = NaiveDate::from_ymd_opt(first_year + YEARS_AHEAD, 1, 1).unwrap_or(NaiveDate::MAX);
     let query = in_scope!(
+        conn,
         commitments::table
             .filter(commitments::status.eq(Status::Active.as_str()))
             .filter(commitments::retention_end.ge(today))
@@ -122,11 +128,15 @@ pub fn program_summary(
     let program = program_id.to_string();
     let scope = CountScope::program(program_id);
     let by_status = by_status(conn, &scope)?;
-    let rows: Vec<(String, String, i64)> = commitments::table
+    let mut query = commitments::table
         .filter(commitments::program_id.eq(&program))
         .group_by((commitments::library_id, commitments::status))
         .select((commitments::library_id, commitments::status, count_star()))
-        .load(conn)?;
+        .into_boxed();
+    if let Some(shown) = staging::hiding(conn, "commitments")? {
+        query = query.filter(shown);
+    }
+    let rows: Vec<(String, String, i64)> = query.load(conn)?;
     let library_ids: Vec<&String> = rows.iter().map(|(id, _, _)| id).collect();
     let names: BTreeMap<String, (String, String)> = libraries::table
         .filter(libraries::id.eq_any(&library_ids))

@@ -6,6 +6,7 @@ use uuid::Uuid;
 
 use std::collections::HashMap;
 
+use super::staging;
 use crate::db::schema::{title_aliases, titles};
 use crate::db::{now, DbConnection, DbError};
 use crate::domain::commitment::TitleFacts;
@@ -25,6 +26,8 @@ pub struct TitleRow {
     pub format: String,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    /// The import that created it, hidden from lookups while that import is staging.
+    pub import_id: Option<String>,
 }
 
 /// The title with this OCLC number, its own or one merged into it (an alias).
@@ -32,7 +35,37 @@ pub fn find_by_oclc(
     conn: &mut DbConnection,
     oclc: OclcNumber,
 ) -> Result<Option<TitleRow>, DbError> {
-    Ok(resolve(conn, &[oclc.value()])?.remove(&oclc.value()))
+    let Some(title) = resolve(conn, &[oclc.value()])?.remove(&oclc.value()) else {
+        return Ok(None);
+    };
+    // A title a staging import created is not there yet for readers.
+    let shown = match &title.import_id {
+        None => true,
+        Some(_) => {
+            titles::table
+                .find(&title.id)
+                .filter(staging::shown("titles"))
+                .count()
+                .get_result::<i64>(conn)?
+                > 0
+        }
+    };
+    Ok(shown.then_some(title))
+}
+
+/// Makes titles that staging imports created everyone's: a commitment that others see came to
+/// use them.
+pub fn adopt(conn: &mut DbConnection, ids: Vec<String>) -> Result<(), DbError> {
+    if !ids.is_empty() {
+        diesel::update(
+            titles::table
+                .filter(titles::id.eq_any(ids))
+                .filter(titles::import_id.is_not_null()),
+        )
+        .set(titles::import_id.eq(None::<String>))
+        .execute(conn)?;
+    }
+    Ok(())
 }
 
 /// The titles of these OCLC numbers, each found by its own number or an alias: number → title.
@@ -83,9 +116,14 @@ pub fn aliases_of(
     Ok(by_title)
 }
 
-/// Records `(number, title id)` pairs as aliases, but for numbers that are already a title's own
-/// number or an alias (a number names one title only).
-pub fn add_aliases(conn: &mut DbConnection, pairs: &[(i64, String)]) -> Result<(), DbError> {
+/// Records `(number, title id)` pairs as aliases (brought by the staging import `import_id`, when
+/// given), but for numbers that are already a title's own number or an alias (a number names one
+/// title only).
+pub fn add_aliases(
+    conn: &mut DbConnection,
+    pairs: &[(i64, String)],
+    import_id: Option<&str>,
+) -> Result<(), DbError> {
     if pairs.is_empty() {
         return Ok(());
     }
@@ -112,6 +150,7 @@ pub fn add_aliases(conn: &mut DbConnection, pairs: &[(i64, String)]) -> Result<(
                 title_aliases::oclc_number.eq(*n),
                 title_aliases::title_id.eq(title.clone()),
                 title_aliases::created_at.eq(at),
+                title_aliases::import_id.eq(import_id.map(str::to_owned)),
             )
         })
         .collect();
@@ -149,6 +188,9 @@ pub fn find_or_create(conn: &mut DbConnection, facts: &TitleFacts) -> Result<Tit
             if fill_blanks(&mut existing, facts) {
                 store_blanks(conn, &existing)?;
             }
+            if existing.import_id.take().is_some() {
+                adopt(conn, vec![existing.id.clone()])?;
+            }
             existing
         }
         None => {
@@ -159,7 +201,7 @@ pub fn find_or_create(conn: &mut DbConnection, facts: &TitleFacts) -> Result<Tit
             row
         }
     };
-    add_aliases(conn, &aliases_brought(facts, &title))?;
+    add_aliases(conn, &aliases_brought(facts, &title), None)?;
     Ok(title)
 }
 
@@ -178,6 +220,7 @@ pub fn new_row(facts: &TitleFacts) -> TitleRow {
         format: facts.format.as_str().to_owned(),
         created_at: at,
         updated_at: at,
+        import_id: None,
     }
 }
 
@@ -241,6 +284,7 @@ pub fn find_by_identifiers(
         found.extend(
             titles::table
                 .filter(titles::isbn.eq(isbn.as_str()))
+                .filter(staging::shown("titles"))
                 .select(TitleRow::as_select())
                 .limit(100)
                 .load(conn)?,
@@ -250,6 +294,7 @@ pub fn find_by_identifiers(
         found.extend(
             titles::table
                 .filter(titles::issn.eq(issn.as_str()))
+                .filter(staging::shown("titles"))
                 .select(TitleRow::as_select())
                 .limit(100)
                 .load(conn)?,

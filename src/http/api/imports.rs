@@ -79,7 +79,7 @@ pub async fn import(
         .get(actix_web::http::header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.to_ascii_lowercase().starts_with("multipart/form-data"));
-    let mut file = if is_multipart {
+    let file = if is_multipart {
         let mut parts = actix_multipart::Multipart::new(request.headers(), body);
         let mut found = None;
         while let Some(part) = parts.next().await {
@@ -99,7 +99,7 @@ pub async fn import(
     };
     let db = state.db.clone();
     let report = tokio::task::spawn_blocking(move || {
-        imports::run_file(&db, &actor, &target, &mut file, format, mode)
+        imports::run_file(&db, &actor, &target, &file, format, mode)
     })
     .await
     .map_err(|e| ApiError::Internal(e.to_string()))??;

@@ -206,7 +206,7 @@ async fn run(
     state: &AppState,
     user: &CurrentUser,
     request: &Request,
-    mut file: std::fs::File,
+    file: std::fs::File,
 ) -> Result<(ImportReport, String), PageError> {
     let (actor, program_id, library_id) =
         (user.actor.clone(), request.program_id, request.library_id);
@@ -233,7 +233,7 @@ async fn run(
         request.mode,
     );
     let report = tokio::task::spawn_blocking(move || {
-        imports::run_file(&db, &actor, &target, &mut file, format, mode)
+        imports::run_file(&db, &actor, &target, &file, format, mode)
     })
     .await
     .map_err(|e| ApiError::Internal(e.to_string()))?
