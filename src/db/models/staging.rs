@@ -98,7 +98,14 @@ fn stopped(import_id: &str) -> DbError {
 /// Records that the import is alive and stored `rows` more commitments; fails when it was
 /// abandoned meanwhile, so that nothing more is written under it. Run it in the batch's
 /// transaction.
+///
+/// On PostgreSQL the batch's commit does not wait for its WAL to reach the disk: a batch lost in a
+/// crash belongs to an import that was not published yet (and is then abandoned), and the publish
+/// commit, which does wait, flushes the WAL of every batch before it.
 pub fn beat(conn: &mut DbConnection, import_id: &str, rows: i64) -> Result<(), DbError> {
+    if let DbConnection::Postgres(_) = conn {
+        diesel::sql_query("SET LOCAL synchronous_commit TO OFF").execute(conn)?;
+    }
     let updated = diesel::update(
         imports::table
             .find(import_id)
