@@ -434,15 +434,8 @@ fn export(database: &DatabaseUrl, args: ExportArgs) -> anyhow::Result<()> {
 fn verify_audit(database: &DatabaseUrl) -> anyhow::Result<()> {
     let db = Db::connect(database, 1)?;
     let report = audit::verify_chain(&mut *db.conn()?)?;
-    match report.broken {
-        None => {
-            println!(
-                "audit trail intact: {} event(s) verified",
-                report.events_checked
-            );
-            Ok(())
-        }
-        Some(link) => bail!(
+    if let Some(link) = report.broken {
+        bail!(
             "audit trail broken at event {} ({}): {}; {} event(s) before it verified",
             link.seq,
             if link.id.is_empty() {
@@ -452,8 +445,26 @@ fn verify_audit(database: &DatabaseUrl) -> anyhow::Result<()> {
             },
             link.problem,
             report.events_checked
-        ),
+        );
     }
+    println!(
+        "audit trail intact: {} event(s) verified",
+        report.events_checked
+    );
+    let replayed = crate::db::replay::replay(&mut *db.conn()?)?;
+    if let Some(mismatch) = replayed.mismatch {
+        bail!(
+            "commitment {} does not match its audit trail: {}; {} commitment(s) before it matched",
+            mismatch.commitment_id,
+            mismatch.problem,
+            replayed.commitments_checked
+        );
+    }
+    println!(
+        "every commitment matches its events: {} commitment(s) replayed",
+        replayed.commitments_checked
+    );
+    Ok(())
 }
 
 fn load_demo(db: &Db) -> anyhow::Result<()> {

@@ -11,6 +11,7 @@ mod error;
 mod migrations;
 pub mod models;
 mod pool;
+pub mod replay;
 pub mod schema;
 mod url;
 

@@ -209,6 +209,7 @@ fn prepare_successor(
         replaced_by: None,
         created_at: at,
         updated_at: at,
+        import_id: None,
         ..row.clone()
     })
 }
