@@ -3,6 +3,7 @@
 mod helpers;
 mod imports;
 
+mod access;
 mod auth;
 mod bad_input;
 mod cli;

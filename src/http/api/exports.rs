@@ -67,7 +67,8 @@ fn stream(
 #[utoipa::path(get, path = "/api/v1/exports/commitments", tag = "exports", security(("bearer" = [])),
     params(FormatQuery, CommitmentQuery),
     responses((status = 200, description = "the file, streamed; `X-Registry-Omitted` counts permanent commitments left out of oclc_csv"),
-              (status = 400, body = crate::error::ErrorBody), (status = 401, body = crate::error::ErrorBody)))]
+              (status = 400, body = crate::error::ErrorBody), (status = 401, body = crate::error::ErrorBody),
+              (status = 403, body = crate::error::ErrorBody)))]
 pub async fn commitments(
     state: web::Data<AppState>,
     user: CurrentUser,
@@ -87,6 +88,12 @@ pub async fn commitments_file(
     filter: CommitmentFilter,
     format: ExportFormat,
 ) -> Result<HttpResponse, ApiError> {
+    if let Some(program) = filter.program_id.filter(|p| !reader.can_read_program(*p)) {
+        // An empty file would read as "the program has no commitments".
+        return Err(ApiError::Forbidden(format!(
+            "you may not read the commitments of program {program}"
+        )));
+    }
     let reader = reader.clone();
     let mut headers = Vec::new();
     if format == ExportFormat::OclcCsv {

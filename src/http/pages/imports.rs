@@ -180,10 +180,9 @@ struct Request {
 fn request_of(form: &Form, actor: &Actor) -> Result<Request, ValidationErrors> {
     let mut errors = ValidationErrors::new();
     let program_id = form.id("program_id", &mut errors);
-    let library_id = match actor.library_id {
-        Some(own) => Some(own),
-        None => form.id("library_id", &mut errors),
-    };
+    // A collection manager's form names its own library, or none; one naming another library is
+    // refused by the import's target check (403), as the API refuses it.
+    let library_id = form.id("library_id", &mut errors).or(actor.library_id);
     let format = form
         .parsed("format", &mut errors, ImportFormat::parse)
         .unwrap_or(ImportFormat::Csv);

@@ -178,11 +178,9 @@ pub async fn new(
 
 /// The form as the API's input; values that do not read are field errors.
 fn input_of(form: &Form, actor: &Actor, errors: &mut ValidationErrors) -> CommitmentInput {
-    let library_id = match actor.library_id {
-        // A collection manager proposes for its own library, whatever the form says.
-        Some(own) => Some(own),
-        None => form.id("library_id", errors),
-    };
+    // A collection manager's form names its own library, or none; a form naming another is
+    // refused below as the API refuses it (403), not quietly turned into a proposal for its own.
+    let library_id = form.id("library_id", errors).or(actor.library_id);
     let mut policies = Vec::new();
     for value in form.all("policies") {
         if let Some(policy) = errors.check("policies", Policy::parse(&value)) {
