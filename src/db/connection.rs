@@ -1,5 +1,8 @@
 //! The one connection type over both backends, and the pool's recipe for opening one.
 
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
 use diesel::connection::SimpleConnection;
 use diesel::r2d2::{ManageConnection, R2D2Connection};
 use diesel::{Connection, PgConnection, SqliteConnection};
@@ -21,11 +24,21 @@ const SQLITE_BUSY_TIMEOUT_MS: u32 = 10_000;
 #[derive(Debug, Clone)]
 pub struct Manager {
     url: DatabaseUrl,
+    /// Whether the last attempt to open a connection failed: the database is down (or refusing).
+    unreachable: Arc<AtomicBool>,
 }
 
 impl Manager {
     pub fn new(url: DatabaseUrl) -> Self {
-        Self { url }
+        Self {
+            url,
+            unreachable: Arc::default(),
+        }
+    }
+
+    /// A handle on whether the last attempt to open a connection failed.
+    pub fn unreachable(&self) -> Arc<AtomicBool> {
+        self.unreachable.clone()
     }
 }
 
@@ -34,6 +47,22 @@ impl ManageConnection for Manager {
     type Error = diesel::r2d2::Error;
 
     fn connect(&self) -> Result<DbConnection, Self::Error> {
+        let opened = self.open();
+        self.unreachable.store(opened.is_err(), Ordering::Relaxed);
+        opened
+    }
+
+    fn is_valid(&self, conn: &mut DbConnection) -> Result<(), Self::Error> {
+        conn.ping().map_err(diesel::r2d2::Error::QueryError)
+    }
+
+    fn has_broken(&self, conn: &mut DbConnection) -> bool {
+        conn.is_broken()
+    }
+}
+
+impl Manager {
+    fn open(&self) -> Result<DbConnection, diesel::r2d2::Error> {
         match &self.url {
             DatabaseUrl::Postgres(url) => PgConnection::establish(url)
                 .map(DbConnection::Postgres)
@@ -52,13 +81,5 @@ impl ManageConnection for Manager {
                 Ok(DbConnection::Sqlite(conn))
             }
         }
-    }
-
-    fn is_valid(&self, conn: &mut DbConnection) -> Result<(), Self::Error> {
-        conn.ping().map_err(diesel::r2d2::Error::QueryError)
-    }
-
-    fn has_broken(&self, conn: &mut DbConnection) -> bool {
-        conn.is_broken()
     }
 }

@@ -1,5 +1,6 @@
 //! The connection pool and the two ways to use it: a read, or a write in one transaction.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -11,6 +12,11 @@ use super::url::{Backend, DatabaseUrl};
 use super::{migrations, DbConnection, DbError};
 
 type Pool = r2d2::Pool<Manager>;
+
+/// Longest wait for a pooled connection when every one is in use.
+const WAIT_FOR_CONNECTION: Duration = Duration::from_secs(15);
+/// How long to wait before asking whether the database is down rather than busy.
+const FIRST_WAIT: Duration = Duration::from_secs(1);
 pub type PooledConnection = r2d2::PooledConnection<Manager>;
 
 /// A handle on the database, cheap to clone.
@@ -18,6 +24,8 @@ pub type PooledConnection = r2d2::PooledConnection<Manager>;
 pub struct Db {
     pool: Pool,
     backend: Backend,
+    /// Set while the database refuses new connections (see [`Db::conn`]).
+    unreachable: Arc<AtomicBool>,
     /// SQLite allows one writer at a time; taking this lock before `BEGIN` makes writers of this
     /// process queue instead of failing with SQLITE_BUSY when two deferred transactions upgrade.
     sqlite_writer: Arc<Mutex<()>>,
@@ -33,16 +41,19 @@ impl Db {
                 })?;
             }
         }
+        let manager = Manager::new(url.clone());
+        let unreachable = manager.unreachable();
         let pool = r2d2::Pool::builder()
             .max_size(max_connections)
             // No idle minimum: the pool never opens connections in the background, which at
             // process exit would race libpq against OpenSSL's teardown (a crash seen on CLI exit).
             .min_idle(Some(0))
-            .connection_timeout(Duration::from_secs(15))
-            .build(Manager::new(url.clone()))?;
+            .connection_timeout(WAIT_FOR_CONNECTION)
+            .build(manager)?;
         Ok(Self {
             pool,
             backend: url.backend(),
+            unreachable,
             sqlite_writer: Arc::new(Mutex::new(())),
         })
     }
@@ -52,8 +63,16 @@ impl Db {
     }
 
     /// A connection for work on this thread (the CLI); async code uses [`Db::read`] and [`Db::write`].
+    ///
+    /// A busy pool is waited for (up to 15 s); a database that refuses connections is not: when
+    /// none came within a second and the last attempt to open one failed, the answer is at once
+    /// "unavailable" (503 with Retry-After), not after 15 s.
     pub fn conn(&self) -> Result<PooledConnection, DbError> {
-        Ok(self.pool.get()?)
+        match self.pool.get_timeout(FIRST_WAIT) {
+            Ok(conn) => Ok(conn),
+            Err(error) if self.unreachable.load(Ordering::Relaxed) => Err(error.into()),
+            Err(_) => Ok(self.pool.get_timeout(WAIT_FOR_CONNECTION - FIRST_WAIT)?),
+        }
     }
 
     /// Refreshes PostgreSQL's planner statistics on the tables bulk imports fill: it plans from
@@ -102,8 +121,8 @@ impl Db {
         T: Send + 'static,
         F: FnOnce(&mut DbConnection) -> Result<T, DbError> + Send + 'static,
     {
-        let pool = self.pool.clone();
-        tokio::task::spawn_blocking(move || work(&mut *pool.get()?))
+        let db = self.clone();
+        tokio::task::spawn_blocking(move || work(&mut *db.conn()?))
             .await
             .map_err(|e| DbError::Unavailable(format!("database task failed: {e}")))?
     }
