@@ -6,6 +6,7 @@ use std::io::{BufRead, Read};
 
 use quick_xml::events::Event;
 
+use super::iso2709;
 use super::rows::{present, ImportedRow};
 use super::FormatError;
 use crate::domain::commitment::{Format, Validation};
@@ -254,33 +255,36 @@ pub fn binary_rows<R: Read + Send + 'static>(input: R) -> impl Iterator<Item = I
             return None;
         }
         number += 1;
-        let rows = match marc::Record::read(&mut input) {
-            Ok(None) => {
+        let rows = match iso2709::next(&mut input) {
+            iso2709::Next::End => {
                 done = true;
                 return None;
             }
-            Ok(Some(record)) if record.as_ref().last() != Some(&0x1D) => {
-                // The leader's length does not end at a record terminator: no boundary after it holds.
-                done = true;
-                vec![ImportedRow::broken(
+            iso2709::Next::Record(bytes) => match marc::Record::parse(&bytes) {
+                Ok(record) => match decode(number, &record) {
+                    Ok(data) => rows_of(number, &data),
+                    Err(message) => vec![ImportedRow::broken(number, "record", message)],
+                },
+                Err(error) => vec![ImportedRow::broken(
                     number,
                     "record",
-                    format!("record {number} is damaged: the length in its leader does not end at a record terminator; records after it were not read"),
-                )]
-            }
-            Ok(Some(record)) => match decode(number, &record) {
-                Ok(data) => rows_of(number, &data),
-                Err(message) => vec![ImportedRow::broken(number, "record", message)],
+                    format!("record {number} cannot be read: it is damaged ({error})"),
+                )],
             },
-            Err(error) => {
-                // The length of a broken record cannot be trusted, so nothing after it can be either.
+            iso2709::Next::Damaged {
+                why,
+                boundary_kept: true,
+            } => vec![ImportedRow::broken(
+                number,
+                "record",
+                format!("record {number} is damaged: {why}"),
+            )],
+            iso2709::Next::Damaged {
+                why,
+                boundary_kept: false,
+            } => {
+                // Without a length to trust, no record boundary after it holds.
                 done = true;
-                let why = match error {
-                    marc::Error::UnexpectedEof | marc::Error::Io(_) => {
-                        "the file ends in the middle of it (a truncated upload?)".to_owned()
-                    }
-                    other => format!("it is damaged ({other})"),
-                };
                 vec![ImportedRow::broken(
                     number,
                     "record",
@@ -466,6 +470,25 @@ mod tests {
             env!("CARGO_MANIFEST_DIR")
         ))
         .unwrap()
+    }
+
+    #[test]
+    fn a_record_whose_directory_points_outside_it_is_reported_not_a_panic() {
+        // Found by fuzzing (tests/fixtures/fuzz/README): the marc crate panicked on it.
+        let file = include_bytes!("../../tests/fixtures/fuzz/marc-field-sliced-backwards.mrc");
+        let rows: Vec<ImportedRow> = binary_rows(&file[..]).collect();
+        let said: Vec<String> = rows
+            .iter()
+            .flat_map(|r| r.errors.iter().map(|e| e.message.clone()))
+            .collect();
+        assert_eq!(
+            said,
+            [
+                "record 6 is damaged: field 240 (0 bytes at 0) lies outside the record",
+                "record 8 cannot be read: the length in its leader does not end at a record \
+                 terminator; records after it were not read"
+            ]
+        );
     }
 
     #[test]

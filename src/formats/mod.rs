@@ -5,6 +5,7 @@
 
 pub mod delimited;
 pub mod hathitrust;
+mod iso2709;
 pub mod marc21;
 pub mod marc_reader;
 pub mod oclc_csv;
