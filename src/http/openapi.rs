@@ -22,7 +22,7 @@ use super::api::{
         users::create, users::list, users::show, users::update,
     ),
     components(schemas(crate::error::ErrorBody, crate::domain::FieldError)),
-    modifiers(&BearerAuth),
+    modifiers(&BearerAuth, &StandardErrors),
     tags((name = "auth"), (name = "programs"), (name = "commitments"), (name = "titles"), (name = "exports"), (name = "imports"), (name = "libraries"), (name = "users"), (name = "service"))
 )]
 pub struct ApiDoc;
@@ -36,6 +36,106 @@ impl Modify for BearerAuth {
             "bearer",
             SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)),
         );
+    }
+}
+
+/// The error answers every operation of a kind may give, added to each operation so that the
+/// document says every status the API answers with (schemathesis checks it): 400 for a malformed
+/// request and 503 (with `Retry-After`) when the database is unavailable, everywhere; 401 and 403
+/// where a token is needed; 404 where the path names a record; 413, 415 and 422 where a body is
+/// sent, 422 also for query parameters that do not read; 429 (with `Retry-After`) for sign-in.
+struct StandardErrors;
+
+impl StandardErrors {
+    fn answer(status: &str) -> (&'static str, bool) {
+        match status {
+            "400" => (
+                "malformed request: bad JSON, a wrong type, an unknown value",
+                false,
+            ),
+            "401" => ("no or bad credentials", false),
+            "403" => ("signed in, but not allowed", false),
+            "404" => ("no such record, or one the caller may not see", false),
+            "413" => ("the body is too large", false),
+            "415" => ("the body is not of a type this operation takes", false),
+            "422" => (
+                "the input does not make sense: each field with its message",
+                false,
+            ),
+            "429" => (
+                "too many failed sign-ins; try again after Retry-After seconds",
+                true,
+            ),
+            _ => (
+                "the database is unavailable; try again after Retry-After seconds",
+                true,
+            ),
+        }
+    }
+}
+
+impl Modify for StandardErrors {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::header::HeaderBuilder;
+        use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder, Type};
+        for (path, item) in openapi.paths.paths.iter_mut() {
+            for operation in [
+                &mut item.get,
+                &mut item.post,
+                &mut item.put,
+                &mut item.patch,
+                &mut item.delete,
+            ]
+            .into_iter()
+            .flatten()
+            {
+                let secured = operation.security.as_ref().is_some_and(|s| !s.is_empty());
+                let body = operation.request_body.is_some();
+                let query = operation.parameters.as_ref().is_some_and(|p| !p.is_empty());
+                let mut statuses = vec!["400", "503"];
+                if secured {
+                    statuses.extend(["401", "403"]);
+                }
+                if path.contains('{') {
+                    statuses.push("404");
+                }
+                if body {
+                    statuses.extend(["413", "415", "422"]);
+                }
+                if query {
+                    statuses.push("422");
+                }
+                if path.ends_with("/auth/login") {
+                    statuses.extend(["401", "413", "415", "422", "429"]);
+                }
+                for status in statuses {
+                    let (description, retry_after) = Self::answer(status);
+                    let mut response = ResponseBuilder::new().description(description).content(
+                        "application/json",
+                        ContentBuilder::new()
+                            .schema(Some(Ref::from_schema_name("ErrorBody")))
+                            .build(),
+                    );
+                    if retry_after {
+                        response = response.header(
+                            "Retry-After",
+                            HeaderBuilder::new()
+                                .schema(
+                                    utoipa::openapi::ObjectBuilder::new()
+                                        .schema_type(Type::Integer),
+                                )
+                                .description(Some("seconds to wait"))
+                                .build(),
+                        );
+                    }
+                    operation
+                        .responses
+                        .responses
+                        .entry(status.to_owned())
+                        .or_insert_with(|| response.build().into());
+                }
+            }
+        }
     }
 }
 
@@ -56,5 +156,22 @@ mod tests {
             assert!(doc["paths"].get(path).is_some(), "{path} missing");
         }
         assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
+    }
+
+    #[test]
+    fn every_operation_documents_the_errors_it_may_answer() {
+        let doc = serde_json::to_value(ApiDoc::openapi()).unwrap();
+        let login = &doc["paths"]["/api/v1/auth/login"]["post"]["responses"];
+        for status in ["400", "401", "415", "422", "429", "503"] {
+            assert!(login.get(status).is_some(), "login lacks {status}");
+        }
+        assert!(login["429"]["headers"].get("Retry-After").is_some());
+        let show = &doc["paths"]["/api/v1/commitments/{id}"]["get"]["responses"];
+        for status in ["200", "401", "404", "503"] {
+            assert!(
+                show.get(status).is_some(),
+                "GET a commitment lacks {status}"
+            );
+        }
     }
 }

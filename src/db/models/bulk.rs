@@ -21,7 +21,7 @@ use crate::db::schema::{commitments as commitments_table, titles as titles_table
 use crate::db::{DbConnection, DbError};
 use crate::domain::commitment::{NewCommitment, Status};
 use crate::domain::workflow;
-use crate::domain::{Actor, FieldError};
+use crate::domain::{Actor, FieldError, ValidationErrors};
 
 /// The program and library an import writes to, checked for the actor: only [`Target::check`]
 /// makes one.
@@ -41,8 +41,15 @@ impl Target {
         program_id: Uuid,
         library_id: Uuid,
     ) -> Result<Target, DbError> {
-        let program = programs::find(conn, program_id)?;
-        let library = libraries::find(conn, library_id)?;
+        // Ids given with the file, like a proposal's fields: one naming nothing is a 422 on its field.
+        let program =
+            commitments::absent_as_none(programs::find(conn, program_id))?.ok_or_else(|| {
+                ValidationErrors::one("program_id", format!("no program has id {program_id}"))
+            })?;
+        let library =
+            commitments::absent_as_none(libraries::find(conn, library_id))?.ok_or_else(|| {
+                ValidationErrors::one("library_id", format!("no library has id {library_id}"))
+            })?;
         workflow::may_propose(actor, program_id, library_id)?;
         commitments::require_member(conn, &program, &library, "library_id")?;
         Ok(Target {

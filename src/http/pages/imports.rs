@@ -15,7 +15,6 @@ use super::options::{self, library_choices, program_choices, Libraries};
 use super::session::{check_csrf, session_user, PageUser};
 use super::uploads::Upload;
 use super::{choices, render, Choice, Chrome, FieldErrors, Form, PageError, Section};
-use crate::db::DbError;
 use crate::domain::{Actor, Capability, ValidationErrors};
 use crate::error::ApiError;
 use crate::http::api::imports::spool;
@@ -212,18 +211,7 @@ async fn run(
     let target = state
         .db
         .read(move |conn| imports::Target::check(conn, &actor, program_id, library_id))
-        .await
-        .map_err(|error| match error {
-            DbError::NotFound(what) => PageError::from(ValidationErrors::one(
-                if what == "program" {
-                    "program_id"
-                } else {
-                    "library_id"
-                },
-                format!("no such {what}"),
-            )),
-            other => other.into(),
-        })?;
+        .await?;
     let label = format!("{} · {}", target.program.code, target.library.oclc_symbol);
     let (db, actor, format, mode) = (
         state.db.clone(),
