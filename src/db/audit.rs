@@ -11,7 +11,6 @@ use serde_json::Value;
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
-use super::models::staging;
 use super::schema::{audit_events, audit_head};
 use super::{now, DbConnection, DbError};
 use crate::domain::Actor;
@@ -142,10 +141,21 @@ const INSERT_BATCH: usize = 500;
 /// head, then the rows. Taking the head only when appending, after inserting rows, let an import
 /// holding the head wait on a title a proposal had inserted while the proposal waited on the head:
 /// a deadlock.
+///
+/// On SQLite the same first step takes the database's write lock before anything is read. A
+/// transaction that read first and wrote later could not wait for a writer of another process
+/// (a second instance, or the CLI importing beside the server): SQLite answers such an upgrade
+/// with SQLITE_BUSY at once rather than waiting, because the snapshot it read is already stale.
 pub fn take_head(conn: &mut DbConnection) -> Result<(), DbError> {
-    if let DbConnection::Postgres(_) = conn {
-        diesel::sql_query("SELECT last_seq FROM audit_head WHERE id = 1 FOR UPDATE")
-            .execute(conn)?;
+    match conn {
+        DbConnection::Postgres(_) => {
+            diesel::sql_query("SELECT last_seq FROM audit_head WHERE id = 1 FOR UPDATE")
+                .execute(conn)?;
+        }
+        DbConnection::Sqlite(_) => {
+            diesel::sql_query("UPDATE audit_head SET last_seq = last_seq WHERE id = 1")
+                .execute(conn)?;
+        }
     }
     Ok(())
 }
@@ -317,7 +327,7 @@ pub fn of_commitment(
 ) -> Result<super::Page<EventRow>, DbError> {
     let rows: Vec<EventRow> = audit_events::table
         .filter(audit_events::commitment_id.eq(commitment_id.to_string()))
-        .filter(staging::shown("audit_events"))
+        .filter(crate::shown!(audit_events))
         .filter(audit_events::seq.gt(after.unwrap_or(0)))
         .order(audit_events::seq)
         .limit(limit + 1)
@@ -337,7 +347,7 @@ pub fn page(
 ) -> Result<Vec<EventRow>, DbError> {
     let mut query = audit_events::table
         .filter(audit_events::seq.gt(after))
-        .filter(staging::shown("audit_events"))
+        .filter(crate::shown!(audit_events))
         .order(audit_events::seq)
         .limit(limit)
         .select(EventRow::as_select())
@@ -359,7 +369,7 @@ pub fn latest(
     limit: i64,
 ) -> Result<Vec<EventRow>, DbError> {
     let mut query = audit_events::table
-        .filter(staging::shown("audit_events"))
+        .filter(crate::shown!(audit_events))
         .order(audit_events::seq.desc())
         .limit(limit)
         .select(EventRow::as_select())

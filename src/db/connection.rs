@@ -52,8 +52,14 @@ impl ManageConnection for Manager {
         opened
     }
 
+    /// Checked each time the pool hands a connection out. A PostgreSQL connection may have been
+    /// cut while idle (a server restart) and is pinged; a SQLite connection is a file handle in
+    /// this process that cannot go stale, and its `SELECT 1` was prepared anew on every checkout.
     fn is_valid(&self, conn: &mut DbConnection) -> Result<(), Self::Error> {
-        conn.ping().map_err(diesel::r2d2::Error::QueryError)
+        match conn {
+            DbConnection::Sqlite(_) => Ok(()),
+            DbConnection::Postgres(_) => conn.ping().map_err(diesel::r2d2::Error::QueryError),
+        }
     }
 
     fn has_broken(&self, conn: &mut DbConnection) -> bool {

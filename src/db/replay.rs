@@ -9,7 +9,6 @@ use std::collections::HashMap;
 
 use diesel::prelude::*;
 
-use super::models::staging;
 use super::schema::{audit_events, commitments};
 use super::{DbConnection, DbError};
 
@@ -98,7 +97,7 @@ pub fn replay(conn: &mut DbConnection) -> Result<ReplayReport, DbError> {
     loop {
         let batch: Vec<(String, String, i32)> = commitments::table
             .filter(commitments::id.gt(&after))
-            .filter(staging::shown("commitments"))
+            .filter(crate::shown!(commitments))
             .order(commitments::id)
             .limit(BATCH)
             .select((commitments::id, commitments::status, commitments::version))

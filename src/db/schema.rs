@@ -153,6 +153,17 @@ diesel::table! {
 }
 
 diesel::table! {
+    job_runs (job, day) {
+        job -> Text,
+        day -> Date,
+        instance -> Text,
+        started_at -> Timestamp,
+        finished_at -> Nullable<Timestamp>,
+        processed -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
     audit_head (id) {
         id -> Integer,
         last_seq -> BigInt,
@@ -182,4 +193,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     audit_events,
     audit_head,
     imports,
+    job_runs,
 );

@@ -52,7 +52,7 @@ pub async fn user_of_token(req: &HttpRequest, token: &str) -> Result<CurrentUser
     let user_id: Uuid = claims.sub;
     let account = state
         .db
-        .read(move |conn| users::find(conn, user_id))
+        .read_quick(move |conn| users::find(conn, user_id))
         .await
         .map_err(|e| match e {
             DbError::NotFound(_) => ApiError::Unauthenticated(TOKEN_REVOKED.into()),

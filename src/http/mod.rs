@@ -2,6 +2,8 @@
 //! the persistence layer on a blocking thread and shape the answer; rules live in `domain`.
 
 pub mod api;
+#[cfg(feature = "bench")]
+mod bench;
 pub mod extractors;
 pub mod openapi;
 pub mod pages;

@@ -72,6 +72,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(page("/account").route(web::get().to(account::show)))
         .service(page("/account/password").route(web::post().to(account::change_password)))
         .service(resource("/healthz").route(web::get().to(health::healthz)))
+        .configure(bench_routes)
         .service(resource("/api/openapi.json").route(web::get().to(health::openapi)))
         .service(
             web::scope("/api/v1")
@@ -176,4 +177,10 @@ fn json_config() -> web::JsonConfig {
 /// A path id that is not a UUID names nothing that exists.
 fn path_error(_err: PathError, req: &HttpRequest) -> actix_web::Error {
     ApiError::NotFound(req.path().to_owned()).into()
+}
+
+/// The benchmarks' anchor route, with the `bench` feature only (see `http/bench.rs`).
+fn bench_routes(_cfg: &mut web::ServiceConfig) {
+    #[cfg(feature = "bench")]
+    super::bench::configure(_cfg);
 }

@@ -1,16 +1,23 @@
 //! The daily expiry sweep: once at start-up, then every day just after midnight UTC, every active
 //! commitment whose retention ended before today becomes `expired`, with one audit event each.
+//! However many instances serve the database, one of them sweeps each day (`job_runs`).
 
 use chrono::{Duration, Utc};
 
 use crate::db::models::expiry;
+use crate::db::models::job_runs::{self, Outcome};
 use crate::db::Db;
 use crate::domain::Actor;
 
-/// Runs one sweep for today; returns how many commitments expired.
-pub fn sweep_once(db: &Db) -> Result<u64, crate::db::DbError> {
+/// The name the sweep's runs are recorded under.
+pub const JOB: &str = "expiry";
+
+/// Runs today's sweep unless it ran today or another instance is running it.
+pub fn sweep_once(db: &Db) -> Result<Outcome, crate::db::DbError> {
     let today = Utc::now().date_naive();
-    expiry::expire_due(db, &Actor::system(), None, today, |_| {})
+    job_runs::once_a_day(db, JOB, today, || {
+        expiry::expire_due(db, &Actor::system(), None, today, |_| {})
+    })
 }
 
 /// Time until the next sweep: a minute past the coming midnight UTC.
@@ -31,8 +38,13 @@ pub fn spawn(db: Db) {
         loop {
             let worker = db.clone();
             match tokio::task::spawn_blocking(move || sweep_once(&worker)).await {
-                Ok(Ok(0)) => tracing::debug!("expiry sweep: nothing to expire"),
-                Ok(Ok(expired)) => tracing::info!(expired, "expiry sweep expired commitments"),
+                Ok(Ok(Outcome::Ran(expired))) => {
+                    tracing::info!(expired, "expiry sweep ran on this instance")
+                }
+                Ok(Ok(Outcome::AlreadyRan)) => tracing::info!("expiry sweep: already ran today"),
+                Ok(Ok(Outcome::RunningElsewhere)) => {
+                    tracing::info!("expiry sweep: another instance is running it")
+                }
                 Ok(Err(error)) => {
                     tracing::error!(%error, "expiry sweep failed; it will run again tomorrow")
                 }

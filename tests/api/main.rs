@@ -13,6 +13,7 @@ mod expiry_races;
 mod exports;
 mod field_files;
 mod import_staging;
+mod instances;
 mod libraries;
 mod pages;
 mod privacy;

@@ -130,7 +130,7 @@ macro_rules! joined_query {
             .inner_join(programs::table)
             .inner_join(libraries::table)
             .inner_join(titles_table::table)
-            .filter(staging::shown("commitments"))
+            .filter(crate::shown!(commitments))
             .select((
                 CommitmentRow::as_select(),
                 ProgramRow::as_select(),
@@ -151,7 +151,7 @@ macro_rules! listed_query {
             .left_join(programs::table)
             .left_join(libraries::table)
             .left_join(titles_table::table)
-            .filter(staging::shown("commitments"))
+            .filter(crate::shown!(commitments))
             .select((
                 commitments::all_columns,
                 programs::all_columns.nullable(),
@@ -514,17 +514,19 @@ pub fn on_title(
     actor: &Actor,
     title_id: &str,
 ) -> Result<Vec<CommitmentRecord>, DbError> {
-    let mut query = joined_query!()
-        .filter(commitments::title_id.eq(title_id.to_owned()))
+    // A title has a handful of commitments: the caller's programs are picked here rather than
+    // with an `IN` list, which would make SQLite prepare the statement anew for every lookup.
+    let rows: Vec<Joined> = joined_query!()
+        .filter(commitments::title_id.eq(title_id))
         .order(commitments::id)
-        .into_boxed();
-    if !actor.is_admin() {
-        let ids: Vec<String> = actor.program_ids.iter().map(Uuid::to_string).collect();
-        query = query.filter(commitments::program_id.eq_any(ids));
-    }
-    Ok(query
-        .load::<Joined>(conn)?
+        .load(conn)?;
+    let visible = |program_id: &str| {
+        actor.is_admin()
+            || Uuid::parse_str(program_id).is_ok_and(|id| actor.program_ids.contains(&id))
+    };
+    Ok(rows
         .into_iter()
+        .filter(|(commitment, ..)| visible(&commitment.program_id))
         .map(into_record)
         .collect())
 }

@@ -4,6 +4,7 @@ pub mod actions;
 pub mod bulk;
 pub mod commitments;
 pub mod expiry;
+pub mod job_runs;
 pub mod libraries;
 pub mod programs;
 pub mod staging;

@@ -4,7 +4,7 @@
 //! (and on PostgreSQL the audit chain's head) for its whole length: every other writer waited.
 //! Now its batches are written in transactions of their own, each carrying the import's id on
 //! the titles, commitments, aliases and audit events it stores. While the import is `staging`
-//! every read leaves those rows out ([`shown`]); one short final transaction makes it `published`
+//! every read leaves those rows out ([`shown!`](crate::shown)); one short final transaction makes it `published`
 //! and all of it appears at once. A writer that dies leaves its import `staging` with a heartbeat
 //! that stops: [`abandon_stale`] marks it `abandoned` (its events, already in the hash chain,
 //! stay hidden) and removes its rows, batch by batch.
@@ -23,20 +23,29 @@ use crate::db::schema::{commitments, imports, title_aliases, titles};
 use crate::db::{now, Db, DbConnection, DbError};
 
 const STAGING: &str = "staging";
-const PUBLISHED: &str = "published";
+/// The state of an import whose rows every reader sees.
+pub const PUBLISHED: &str = "published";
 const ABANDONED: &str = "abandoned";
 
 /// Rows removed per transaction when an abandoned import is cleared away.
 const CLEAR_BATCH: i64 = 1_000;
 
-/// The condition that keeps a row of `table` (which has an `import_id` column) in a read: it came
-/// from no import, or from a published one. The imports not published are a handful at most, read
-/// once per statement through their partial index.
-pub fn shown(table: &'static str) -> SqlLiteral<Bool> {
-    sql::<Bool>(&format!(
-        "({table}.import_id IS NULL OR {table}.import_id NOT IN \
-         (SELECT imports.id FROM imports WHERE imports.state <> '{PUBLISHED}'))"
-    ))
+/// The condition that keeps a row of `$table` (a schema module whose table has an `import_id`
+/// column) in a read: it came from no import, or from a published one. The imports not published
+/// are a handful at most, read once per statement through their partial index. Written with
+/// diesel's operators rather than as SQL text, so that the statement is prepared once per
+/// connection and cached (diesel never caches a statement holding an SQL literal).
+#[macro_export]
+macro_rules! shown {
+    ($table:ident) => {
+        $table::import_id.is_null().or($table::import_id.ne_all(
+            $crate::db::schema::imports::table
+                .filter(
+                    $crate::db::schema::imports::state.ne($crate::db::models::staging::PUBLISHED),
+                )
+                .select($crate::db::schema::imports::id.nullable()),
+        ))
+    };
 }
 
 /// The same condition for counts, which read only an index when no import hides anything: `None`

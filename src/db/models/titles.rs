@@ -6,7 +6,6 @@ use uuid::Uuid;
 
 use std::collections::HashMap;
 
-use super::staging;
 use crate::db::schema::{title_aliases, titles};
 use crate::db::{now, DbConnection, DbError};
 use crate::domain::commitment::TitleFacts;
@@ -44,7 +43,7 @@ pub fn find_by_oclc(
         Some(_) => {
             titles::table
                 .find(&title.id)
-                .filter(staging::shown("titles"))
+                .filter(crate::shown!(titles))
                 .count()
                 .get_result::<i64>(conn)?
                 > 0
@@ -76,9 +75,13 @@ pub fn resolve(
     if numbers.is_empty() {
         return Ok(HashMap::new());
     }
-    let mut found: HashMap<i64, TitleRow> = titles::table
-        .filter(titles::oclc_number.eq_any(numbers))
-        .select(TitleRow::as_select())
+    // One number (a lookup) is asked with `=`: SQLite prepares an `IN` list anew each time.
+    let query = titles::table.select(TitleRow::as_select()).into_boxed();
+    let query = match numbers {
+        [number] => query.filter(titles::oclc_number.eq(*number)),
+        _ => query.filter(titles::oclc_number.eq_any(numbers)),
+    };
+    let mut found: HashMap<i64, TitleRow> = query
         .load::<TitleRow>(conn)?
         .into_iter()
         .map(|title| (title.oclc_number, title))
@@ -104,11 +107,15 @@ pub fn aliases_of(
     conn: &mut DbConnection,
     title_ids: &[String],
 ) -> Result<HashMap<String, Vec<i64>>, DbError> {
-    let rows: Vec<(String, i64)> = title_aliases::table
-        .filter(title_aliases::title_id.eq_any(title_ids))
+    let query = title_aliases::table
         .select((title_aliases::title_id, title_aliases::oclc_number))
         .order(title_aliases::oclc_number)
-        .load(conn)?;
+        .into_boxed();
+    let query = match title_ids {
+        [title_id] => query.filter(title_aliases::title_id.eq(title_id)),
+        _ => query.filter(title_aliases::title_id.eq_any(title_ids)),
+    };
+    let rows: Vec<(String, i64)> = query.load(conn)?;
     let mut by_title: HashMap<String, Vec<i64>> = HashMap::new();
     for (title, number) in rows {
         by_title.entry(title).or_default().push(number);
@@ -284,7 +291,7 @@ pub fn find_by_identifiers(
         found.extend(
             titles::table
                 .filter(titles::isbn.eq(isbn.as_str()))
-                .filter(staging::shown("titles"))
+                .filter(crate::shown!(titles))
                 .select(TitleRow::as_select())
                 .limit(100)
                 .load(conn)?,
@@ -294,7 +301,7 @@ pub fn find_by_identifiers(
         found.extend(
             titles::table
                 .filter(titles::issn.eq(issn.as_str()))
-                .filter(staging::shown("titles"))
+                .filter(crate::shown!(titles))
                 .select(TitleRow::as_select())
                 .limit(100)
                 .load(conn)?,

@@ -238,11 +238,17 @@ fn with_programs(conn: &mut DbConnection, rows: Vec<UserRow>) -> Result<Vec<Acco
     let user_ids: Vec<&String> = rows.iter().map(|r| &r.id).collect();
     let library_ids: Vec<&String> = rows.iter().filter_map(|r| r.library_id.as_ref()).collect();
     let mut by_user: HashMap<String, Vec<Uuid>> = HashMap::new();
-    let own: Vec<(String, String)> = user_programs::table
-        .filter(user_programs::user_id.eq_any(&user_ids))
+    // One account (every signed-in request) is asked with `=`, a statement SQLite prepares once
+    // per connection; an `IN` list is prepared anew each time.
+    let own = user_programs::table
         .select((user_programs::user_id, user_programs::program_id))
         .order((user_programs::user_id, user_programs::program_id))
-        .load(conn)?;
+        .into_boxed();
+    let own: Vec<(String, String)> = match user_ids.as_slice() {
+        [user_id] => own.filter(user_programs::user_id.eq(*user_id)),
+        _ => own.filter(user_programs::user_id.eq_any(&user_ids)),
+    }
+    .load(conn)?;
     for (user, program) in own {
         by_user
             .entry(user)
@@ -251,11 +257,15 @@ fn with_programs(conn: &mut DbConnection, rows: Vec<UserRow>) -> Result<Vec<Acco
     }
     let mut by_library: HashMap<String, Vec<Uuid>> = HashMap::new();
     if !library_ids.is_empty() {
-        let members: Vec<(String, String)> = program_members::table
-            .filter(program_members::library_id.eq_any(&library_ids))
+        let members = program_members::table
             .select((program_members::library_id, program_members::program_id))
             .order((program_members::library_id, program_members::program_id))
-            .load(conn)?;
+            .into_boxed();
+        let members: Vec<(String, String)> = match library_ids.as_slice() {
+            [library_id] => members.filter(program_members::library_id.eq(*library_id)),
+            _ => members.filter(program_members::library_id.eq_any(&library_ids)),
+        }
+        .load(conn)?;
         for (library, program) in members {
             by_library
                 .entry(library)
