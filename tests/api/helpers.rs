@@ -105,6 +105,25 @@ fn skip_notice() {
     });
 }
 
+/// Starts an instance of the application on a random port against `database`; its address.
+/// Every instance has the same secret, so a token from one is good on the others.
+pub fn start_instance(database: &DatabaseUrl) -> String {
+    let settings = Settings {
+        database: database.clone(),
+        bind: "127.0.0.1:0".into(),
+        jwt_secret: JWT_SECRET.to_vec(),
+        admin: AdminBootstrap {
+            email: ADMIN_EMAIL.into(),
+            password: Some(ADMIN_PASSWORD.into()),
+        },
+        secure_cookies: false,
+    };
+    let app = Application::build(&settings).expect("application builds");
+    let address = format!("http://127.0.0.1:{}", app.port());
+    tokio::spawn(app.run_until_stopped());
+    address
+}
+
 /// The application, running on a random port against its own database.
 pub struct TestApp {
     pub address: String,
@@ -116,21 +135,8 @@ impl TestApp {
     /// `None` when the backend's tests are not enabled.
     pub async fn spawn(backend: Backend) -> Option<TestApp> {
         let db = TestDatabase::of(backend)?;
-        let settings = Settings {
-            database: db.url.clone(),
-            bind: "127.0.0.1:0".into(),
-            jwt_secret: JWT_SECRET.to_vec(),
-            admin: AdminBootstrap {
-                email: ADMIN_EMAIL.into(),
-                password: Some(ADMIN_PASSWORD.into()),
-            },
-            secure_cookies: false,
-        };
-        let app = Application::build(&settings).expect("application builds");
-        let address = format!("http://127.0.0.1:{}", app.port());
-        tokio::spawn(app.run_until_stopped());
         Some(TestApp {
-            address,
+            address: start_instance(&db.url),
             client: reqwest::Client::new(),
             db,
         })

@@ -6,38 +6,18 @@ use std::time::Duration;
 
 use diesel::{ExpressionMethods, QueryDsl, RunQueryDsl};
 use reqwest::{Method, StatusCode};
-use retention_registry::config::{AdminBootstrap, Settings};
 use retention_registry::db::models::job_runs::{self, Outcome};
 use retention_registry::db::schema::{audit_events, commitments, job_runs as runs};
 use retention_registry::db::{audit, replay, Db};
-use retention_registry::startup::Application;
 use serde_json::{json, Value};
 
-use crate::helpers::{TestApp, ADMIN_EMAIL, ADMIN_PASSWORD, JWT_SECRET};
+use crate::helpers::{start_instance, TestApp};
 use crate::world::{id, World};
 
 crate::on_both_backends!(
     two_instances_share_the_work_and_one_of_them_sweeps,
     a_day_whose_sweep_ran_or_is_running_is_not_swept_again,
 );
-
-/// Another instance of the registry on the test's database; its address.
-fn start_instance(app: &TestApp) -> String {
-    let settings = Settings {
-        database: app.db.url.clone(),
-        bind: "127.0.0.1:0".into(),
-        jwt_secret: JWT_SECRET.to_vec(),
-        admin: AdminBootstrap {
-            email: ADMIN_EMAIL.into(),
-            password: Some(ADMIN_PASSWORD.into()),
-        },
-        secure_cookies: false,
-    };
-    let instance = Application::build(&settings).expect("a second instance builds");
-    let address = format!("http://127.0.0.1:{}", instance.port());
-    tokio::spawn(instance.run_until_stopped());
-    address
-}
 
 async fn call(
     client: &reqwest::Client,
@@ -91,7 +71,7 @@ async fn two_instances_share_the_work_and_one_of_them_sweeps(app: TestApp) {
         .unwrap();
 
     // Two more instances start together: both begin the sweep at start-up.
-    let instances = [start_instance(&w.app), start_instance(&w.app)];
+    let instances = [start_instance(&w.app.db.url), start_instance(&w.app.db.url)];
     let client = reqwest::Client::new();
     // The load, across both: proposals by the library on one, acceptance by the coordinator on the
     // other (tokens made by the first instance), each accept also replayed at its old version.
