@@ -1,5 +1,6 @@
-//! Exports of any size in constant memory: commitments are read in keyset batches and each batch is
-//! written and handed to a sink (an HTTP stream or a file) before the next is read.
+//! Exports of any size in constant memory: commitments are read in keyset batches by one thread
+//! and each batch is written and handed to a sink (an HTTP stream or a file) by another, at most
+//! two batches ahead.
 
 use uuid::Uuid;
 
@@ -44,8 +45,12 @@ fn views(
         .collect()
 }
 
-/// Writes every commitment matching `filter` in `format` to `sink`, as `reader` may see them,
-/// calling `progress` with the running count after each batch.
+/// Writes every commitment `reader` may see that matches `filter` in `format`, batch by batch, to
+/// `sink`; `progress` is called with the running count after each batch.
+///
+/// Reading and writing overlap: a reader thread fetches the next batch (the database's work) while
+/// this one turns the last into views and bytes (ours), through a channel of two batches, so memory
+/// stays flat and an export takes about the longer of the two rather than their sum.
 pub fn run(
     db: &Db,
     reader: &Actor,
@@ -57,37 +62,66 @@ pub fn run(
     let mut writer = format.writer();
     sink(writer.start()?)?;
     let mut written = 0_u64;
-    let mut after_id: Option<String> = None;
-    let mut after_title: Option<TitleKey> = None;
-    loop {
-        let records = {
-            let mut conn = db.conn()?;
-            if format.groups_by_title() {
-                commitments::by_title(&mut conn, filter, after_title.as_ref(), BATCH)?
-            } else {
-                commitments::list(&mut conn, filter, after_id.as_deref(), BATCH)?.items
+    let (batches, received) =
+        std::sync::mpsc::sync_channel::<Result<Vec<CommitmentRecord>, DbError>>(2);
+    std::thread::scope(|scope| -> Result<(), ExportError> {
+        scope.spawn(move || read_batches(db, filter, format.groups_by_title(), batches));
+        // Dropping `received` on an early return ends the reader at its next send.
+        for records in received {
+            let records = records?;
+            let count = records.len();
+            let batch = views(records, reader)?;
+            let bytes = writer.write(&batch)?;
+            if !bytes.is_empty() {
+                sink(bytes)?;
             }
-        };
-        let Some(last) = records.last() else { break };
-        after_id = Some(last.commitment.id.clone());
-        after_title = Some((last.commitment.title_id.clone(), last.commitment.id.clone()));
-        let count = records.len();
-        let batch = views(records, reader)?;
-        let bytes = writer.write(&batch)?;
-        if !bytes.is_empty() {
-            sink(bytes)?;
+            written += count as u64;
+            progress(written);
         }
-        written += count as u64;
-        progress(written);
-        if (count as i64) < BATCH {
-            break;
-        }
-    }
+        Ok(())
+    })?;
     sink(writer.finish()?)?;
     Ok(ExportSummary {
         commitments: written,
         omitted: writer.omitted(),
     })
+}
+
+/// Reads the export's keyset batches in order and sends each, until the last or until the
+/// receiver is gone; a database error is sent as the last item.
+fn read_batches(
+    db: &Db,
+    filter: &CommitmentFilter,
+    by_title: bool,
+    batches: std::sync::mpsc::SyncSender<Result<Vec<CommitmentRecord>, DbError>>,
+) {
+    let mut after_id: Option<String> = None;
+    let mut after_title: Option<TitleKey> = None;
+    loop {
+        let records = db.conn().and_then(|mut conn| {
+            if by_title {
+                commitments::by_title(&mut conn, filter, after_title.as_ref(), BATCH)
+            } else {
+                commitments::list(&mut conn, filter, after_id.as_deref(), BATCH).map(|p| p.items)
+            }
+        });
+        let records = match records {
+            Ok(records) if records.is_empty() => return,
+            Ok(records) => records,
+            Err(error) => {
+                let _ = batches.send(Err(error));
+                return;
+            }
+        };
+        let last = records.len() < BATCH as usize;
+        if let Some(tail) = records.last() {
+            after_id = Some(tail.commitment.id.clone());
+            after_title = Some((tail.commitment.title_id.clone(), tail.commitment.id.clone()));
+        }
+        if batches.send(Ok(records)).is_err() || last {
+            return;
+        }
+    }
 }
 
 /// How many commitments match `filter`, and how many of them are permanent.

@@ -34,22 +34,24 @@ pub fn find_by_oclc(
     conn: &mut DbConnection,
     oclc: OclcNumber,
 ) -> Result<Option<TitleRow>, DbError> {
-    let Some(title) = resolve(conn, &[oclc.value()])?.remove(&oclc.value()) else {
-        return Ok(None);
-    };
-    // A title a staging import created is not there yet for readers.
-    let shown = match &title.import_id {
-        None => true,
-        Some(_) => {
-            titles::table
-                .find(&title.id)
-                .filter(crate::shown!(titles))
-                .count()
-                .get_result::<i64>(conn)?
-                > 0
-        }
-    };
-    Ok(shown.then_some(title))
+    // One query when the number is the title's own (nearly always), with the titles a staging
+    // import created left out (they are not there yet for readers).
+    let own = titles::table
+        .filter(titles::oclc_number.eq(oclc.value()))
+        .filter(crate::shown!(titles))
+        .select(TitleRow::as_select())
+        .first(conn)
+        .optional()?;
+    if own.is_some() {
+        return Ok(own);
+    }
+    Ok(title_aliases::table
+        .inner_join(titles::table)
+        .filter(title_aliases::oclc_number.eq(oclc.value()))
+        .filter(crate::shown!(titles))
+        .select(TitleRow::as_select())
+        .first(conn)
+        .optional()?)
 }
 
 /// Makes titles that staging imports created everyone's: a commitment that others see came to

@@ -1,0 +1,1 @@
+DROP INDEX commitments_library_id_idx;
