@@ -127,10 +127,10 @@ impl Db {
             .map_err(|e| DbError::Unavailable(format!("database task failed: {e}")))?
     }
 
-    /// Runs a read of a few indexed rows (who a token stands for) at once on this thread when the
-    /// database is SQLite and a connection is free now: it takes microseconds, less than handing
-    /// it to a blocking thread and back. Otherwise (PostgreSQL's network round trip, a busy pool)
-    /// it goes to a blocking thread like [`Db::read`].
+    /// Runs a read of a few indexed rows (who a token stands for, a title and its commitments) at
+    /// once on this thread when the database is SQLite and a connection is free now: it takes
+    /// microseconds, less than handing it to a blocking thread and back. Otherwise (PostgreSQL's
+    /// network round trip, a busy pool) it goes to a blocking thread like [`Db::read`].
     pub async fn read_quick<T, F>(&self, work: F) -> Result<T, DbError>
     where
         T: Send + 'static,

@@ -43,9 +43,10 @@ pub async fn lookup(
     let oclc = OclcNumber::parse(&raw).map_err(|m| ValidationErrors::one("oclc_number", m))?;
     let actor = user.actor.clone();
     let reader = user.actor;
+    // A handful of index probes: on SQLite run at once rather than handed to a blocking thread.
     let (title, aliases, records) = state
         .db
-        .read(move |conn| {
+        .read_quick(move |conn| {
             let title = titles::find_by_oclc(conn, oclc)?.ok_or(DbError::NotFound("title"))?;
             let aliases = titles::aliases_of(conn, std::slice::from_ref(&title.id))?
                 .remove(&title.id)
