@@ -235,8 +235,19 @@ pub fn change(
 
 /// Adds to each row the programs its account acts in, with one query per kind of scope.
 fn with_programs(conn: &mut DbConnection, rows: Vec<UserRow>) -> Result<Vec<Account>, DbError> {
-    let user_ids: Vec<&String> = rows.iter().map(|r| &r.id).collect();
-    let library_ids: Vec<&String> = rows.iter().filter_map(|r| r.library_id.as_ref()).collect();
+    // A collection manager acts in its library's programs, anyone else in its own: each account
+    // is asked about in one of the two tables only.
+    fn library_of(r: &UserRow) -> Option<&String> {
+        r.library_id
+            .as_ref()
+            .filter(|_| r.role == Role::CollectionManager.as_str())
+    }
+    let user_ids: Vec<&String> = rows
+        .iter()
+        .filter(|r| library_of(r).is_none())
+        .map(|r| &r.id)
+        .collect();
+    let library_ids: Vec<&String> = rows.iter().filter_map(library_of).collect();
     let mut by_user: HashMap<String, Vec<Uuid>> = HashMap::new();
     // One account (every signed-in request) is asked with `=`, a statement SQLite prepares once
     // per connection; an `IN` list is prepared anew each time.
@@ -245,10 +256,12 @@ fn with_programs(conn: &mut DbConnection, rows: Vec<UserRow>) -> Result<Vec<Acco
         .order((user_programs::user_id, user_programs::program_id))
         .into_boxed();
     let own: Vec<(String, String)> = match user_ids.as_slice() {
-        [user_id] => own.filter(user_programs::user_id.eq(*user_id)),
-        _ => own.filter(user_programs::user_id.eq_any(&user_ids)),
-    }
-    .load(conn)?;
+        [] => Vec::new(),
+        [user_id] => own.filter(user_programs::user_id.eq(*user_id)).load(conn)?,
+        _ => own
+            .filter(user_programs::user_id.eq_any(&user_ids))
+            .load(conn)?,
+    };
     for (user, program) in own {
         by_user
             .entry(user)
