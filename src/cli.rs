@@ -24,6 +24,8 @@ use crate::imports::{self, ImportFormat, ImportMode};
 use crate::startup::{self, Application};
 use crate::{demo, progress};
 
+mod holdings;
+
 #[derive(Debug, Parser)]
 #[command(
     name = "retention-registry",
@@ -56,6 +58,8 @@ pub enum Command {
     Expire(ExpireArgs),
     /// Import a file of commitments as proposals for one program and library
     Import(ImportArgs),
+    /// Load a library's holdings file (what it holds, committed or not)
+    Holdings(holdings::HoldingsArgs),
     /// Export commitments (or with --events the audit trail) to a file
     Export(ExportArgs),
     /// Recompute the audit trail's hash chain; exits non-zero at the first broken link
@@ -218,6 +222,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::User(UserCommand::Create(args)) => create_user(&database, args),
         Command::Expire(args) => expire(&database, args),
         Command::Import(args) => import(&database, args),
+        Command::Holdings(args) => holdings::run(&database, args),
         Command::Export(args) => export(&database, args),
         Command::VerifyAudit => verify_audit(&database),
         Command::Backup(args) => match crate::backup::backup(&database, &args.output)? {

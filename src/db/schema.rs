@@ -164,6 +164,26 @@ diesel::table! {
 }
 
 diesel::table! {
+    holdings (library_id, generation, title_id) {
+        library_id -> Text,
+        generation -> BigInt,
+        title_id -> Text,
+        shelving -> Nullable<Text>,
+        local_bib_id -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    holdings_sets (library_id) {
+        library_id -> Text,
+        generation -> BigInt,
+        next_generation -> BigInt,
+        titles -> BigInt,
+        updated_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
     audit_head (id) {
         id -> Integer,
         last_seq -> BigInt,
@@ -180,6 +200,8 @@ diesel::joinable!(commitments -> programs (program_id));
 diesel::joinable!(commitments -> libraries (library_id));
 diesel::joinable!(commitments -> titles (title_id));
 diesel::joinable!(title_aliases -> titles (title_id));
+diesel::joinable!(holdings -> titles (title_id));
+diesel::joinable!(holdings -> libraries (library_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     programs,
@@ -194,4 +216,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     audit_head,
     imports,
     job_runs,
+    holdings,
+    holdings_sets,
 );

@@ -7,6 +7,7 @@
 pub mod accounts;
 pub mod claims;
 pub mod commitment;
+pub mod holdings;
 pub mod identifiers;
 pub mod organisations;
 #[cfg(test)]

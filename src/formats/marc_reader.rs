@@ -81,12 +81,14 @@ fn action_of(subfields: &[(char, String)]) -> Option<String> {
     })
 }
 
-/// The commitment rows of record number `number`: one per retention 583 (`$a committed to retain`,
-/// any case, any first indicator). Validation 583s of the record set the rows' validation; other
-/// actions (`digitized`, curatorial notes) are not commitments and are passed over.
-pub fn rows_of(number: u64, record: &MarcData) -> Vec<ImportedRow> {
+/// Turns record number `n` into rows.
+pub type RecordMap = fn(u64, &MarcData) -> Vec<ImportedRow>;
+
+/// What a record says of its title, as a row without a commitment: the OCLC number (035 `$a`
+/// `(OCoLC)`, or a holdings record's 014), merged numbers (019 `$a`, 035 `$z`) as aliases, 245,
+/// 100, ISBN, ISSN and the format. A record without a number has an error on `035`.
+pub fn title_row(number: u64, record: &MarcData) -> ImportedRow {
     let leader = |i: usize| record.leader.get(i).copied();
-    // Holdings records (MFHD) carry the 583s of libraries' and programs' exports.
     let holdings = matches!(leader(6), Some(b'u' | b'v' | b'x' | b'y'));
     let mut numbers: Vec<String> = record
         .values("035", 'a')
@@ -120,6 +122,48 @@ pub fn rows_of(number: u64, record: &MarcData) -> Vec<ImportedRow> {
         .map(str::to_owned);
     let serial =
         leader(7) == Some(b's') || leader(6) == Some(b'y') || (issn.is_some() && isbn.is_none());
+    let mut row = ImportedRow::at(number);
+    match numbers.first() {
+        Some(oclc) => row.input.oclc_number = Some(oclc.clone()),
+        None => row.error(
+            "035",
+            format!("record {number} has no 035 $a (OCoLC) number, so its title cannot be known"),
+        ),
+    }
+    for alias in &aliases {
+        match crate::domain::identifiers::OclcNumber::parse(alias) {
+            Ok(_) => row.input.aliases.push(alias.clone()),
+            Err(message) => row.warn(
+                "aliases",
+                format!("a merged number was passed over: {message}"),
+            ),
+        }
+    }
+    row.input.title = record
+        .first("245", 'a')
+        .map(clean)
+        .filter(|t| !t.is_empty());
+    // A holdings record may carry no title: the registry's is used, or a placeholder.
+    row.title_optional = holdings;
+    row.input.author = record
+        .first("100", 'a')
+        .map(clean)
+        .filter(|t| !t.is_empty());
+    row.input.isbn = isbn;
+    row.input.issn = issn;
+    row.input.format = Some(if serial {
+        Format::Serial
+    } else {
+        Format::Monograph
+    });
+    row
+}
+
+/// The commitment rows of record number `number`: one per retention 583 (`$a committed to retain`,
+/// any case, any first indicator). Validation 583s of the record set the rows' validation; other
+/// actions (`digitized`, curatorial notes) are not commitments and are passed over.
+pub fn rows_of(number: u64, record: &MarcData) -> Vec<ImportedRow> {
+    let base = title_row(number, record);
     let holding_library: Vec<String> = record.values("852", 'a').filter_map(present).collect();
     let reviews: Vec<Review<'_>> = record
         .fields
@@ -151,7 +195,7 @@ pub fn rows_of(number: u64, record: &MarcData) -> Vec<ImportedRow> {
         }
         let mut row = ImportedRow::at(number);
         match action_of(subfields).as_deref() {
-            Some("committed to retain") => {}
+            Some("committed to retain") => row = base.clone(),
             Some(_) => continue,
             None => {
                 row.error(
@@ -164,41 +208,6 @@ pub fn rows_of(number: u64, record: &MarcData) -> Vec<ImportedRow> {
                 continue;
             }
         }
-        match numbers.first() {
-            Some(oclc) => row.input.oclc_number = Some(oclc.clone()),
-            None => row.error(
-                "035",
-                format!(
-                    "record {number} has no 035 $a (OCoLC) number, so its title cannot be known"
-                ),
-            ),
-        }
-        for alias in &aliases {
-            match crate::domain::identifiers::OclcNumber::parse(alias) {
-                Ok(_) => row.input.aliases.push(alias.clone()),
-                Err(message) => row.warn(
-                    "aliases",
-                    format!("a merged number was passed over: {message}"),
-                ),
-            }
-        }
-        row.input.title = record
-            .first("245", 'a')
-            .map(clean)
-            .filter(|t| !t.is_empty());
-        // A holdings record may carry no title: the registry's is used, or a placeholder.
-        row.title_optional = holdings;
-        row.input.author = record
-            .first("100", 'a')
-            .map(clean)
-            .filter(|t| !t.is_empty());
-        row.input.isbn = isbn.clone();
-        row.input.issn = issn.clone();
-        row.input.format = Some(if serial {
-            Format::Serial
-        } else {
-            Format::Monograph
-        });
         row.library_codes = holding_library.clone();
         for (code, value) in subfields {
             match code {
@@ -245,8 +254,17 @@ pub fn rows_of(number: u64, record: &MarcData) -> Vec<ImportedRow> {
     rows
 }
 
-/// The rows of a binary MARC file, record by record.
+/// The commitment rows of a binary MARC file, record by record.
 pub fn binary_rows<R: Read + Send + 'static>(input: R) -> impl Iterator<Item = ImportedRow> + Send {
+    binary_records(input, rows_of)
+}
+
+/// What `map` makes of each record of a binary MARC file; a record that cannot be read is one row
+/// with the reason.
+pub fn binary_records<R: Read + Send + 'static>(
+    input: R,
+    map: RecordMap,
+) -> impl Iterator<Item = ImportedRow> + Send {
     let mut input = input;
     let mut number = 0_u64;
     let mut done = false;
@@ -262,7 +280,7 @@ pub fn binary_rows<R: Read + Send + 'static>(input: R) -> impl Iterator<Item = I
             }
             iso2709::Next::Record(bytes) => match marc::Record::parse(&bytes) {
                 Ok(record) => match decode(number, &record) {
-                    Ok(data) => rows_of(number, &data),
+                    Ok(data) => map(number, &data),
                     Err(message) => vec![ImportedRow::broken(number, "record", message)],
                 },
                 Err(error) => vec![ImportedRow::broken(
@@ -334,8 +352,16 @@ fn decode(number: u64, record: &marc::Record<'_>) -> Result<MarcData, String> {
     Ok(data)
 }
 
-/// The rows of a MARCXML file (MARC 21 slim, with or without a namespace prefix).
+/// The commitment rows of a MARCXML file (MARC 21 slim, with or without a namespace prefix).
 pub fn xml_rows<R: BufRead + Send + 'static>(input: R) -> impl Iterator<Item = ImportedRow> + Send {
+    xml_records(input, rows_of)
+}
+
+/// What `map` makes of each record of a MARCXML file.
+pub fn xml_records<R: BufRead + Send + 'static>(
+    input: R,
+    map: RecordMap,
+) -> impl Iterator<Item = ImportedRow> + Send {
     let mut reader = quick_xml::Reader::from_reader(input);
     let mut buf = Vec::new();
     let mut number = 0_u64;
@@ -347,7 +373,7 @@ pub fn xml_rows<R: BufRead + Send + 'static>(input: R) -> impl Iterator<Item = I
         match next_xml_record(&mut reader, &mut buf) {
             Ok(Some(record)) => {
                 number += 1;
-                Some(rows_of(number, &record))
+                Some(map(number, &record))
             }
             Ok(None) => None,
             Err(message) => {

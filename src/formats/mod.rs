@@ -5,6 +5,7 @@
 
 pub mod delimited;
 pub mod hathitrust;
+pub mod holdings;
 mod iso2709;
 pub mod marc21;
 pub mod marc_reader;

@@ -4,7 +4,8 @@ use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 use super::api::{
-    actions, auth, commitments, exports, health, imports, libraries, programs, titles, users,
+    actions, auth, commitments, coverage, exports, health, holdings, imports, libraries, programs,
+    titles, users,
 };
 
 #[derive(OpenApi)]
@@ -14,16 +15,17 @@ use super::api::{
         health::healthz,
         auth::login, auth::me, auth::change_password,
         programs::create, programs::list, programs::show, programs::add_member, programs::members,
-        programs::summary, programs::expire,
+        programs::summary, programs::expire, coverage::summary, coverage::list,
         commitments::propose, commitments::list, commitments::show, commitments::events, actions::act,
         titles::lookup,
         exports::commitments, exports::events, imports::import,
         libraries::create, libraries::list, libraries::show,
+        holdings::load, holdings::summary,
         users::create, users::list, users::show, users::update,
     ),
     components(schemas(crate::error::ErrorBody, crate::domain::FieldError)),
     modifiers(&BearerAuth, &StandardErrors),
-    tags((name = "auth"), (name = "programs"), (name = "commitments"), (name = "titles"), (name = "exports"), (name = "imports"), (name = "libraries"), (name = "users"), (name = "service"))
+    tags((name = "auth"), (name = "programs"), (name = "commitments"), (name = "titles"), (name = "exports"), (name = "imports"), (name = "libraries"), (name = "holdings"), (name = "coverage"), (name = "users"), (name = "service"))
 )]
 pub struct ApiDoc;
 

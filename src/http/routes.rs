@@ -4,7 +4,8 @@ use actix_web::error::{JsonPayloadError, PathError};
 use actix_web::{web, HttpRequest, HttpResponse, ResponseError};
 
 use super::api::{
-    actions, auth, commitments, exports, health, imports, libraries, programs, titles, users,
+    actions, auth, commitments, coverage, exports, health, holdings, imports, libraries, programs,
+    titles, users,
 };
 use super::pages::{
     self, account, admin, dashboard, detail, exports as export_pages, imports as import_pages,
@@ -92,6 +93,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 )
                 .service(resource("/programs/{id}/summary").route(web::get().to(programs::summary)))
                 .service(resource("/programs/{id}/expire").route(web::post().to(programs::expire)))
+                .service(resource("/programs/{id}/coverage").route(web::get().to(coverage::list)))
+                .service(
+                    resource("/programs/{id}/coverage/summary")
+                        .route(web::get().to(coverage::summary)),
+                )
                 .service(
                     resource("/commitments")
                         .route(web::get().to(commitments::list))
@@ -114,6 +120,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                         .route(web::post().to(libraries::create)),
                 )
                 .service(resource("/libraries/{id}").route(web::get().to(libraries::show)))
+                .service(resource("/libraries/{id}/holdings").route(web::post().to(holdings::load)))
+                .service(
+                    resource("/libraries/{id}/holdings/summary")
+                        .route(web::get().to(holdings::summary)),
+                )
                 .service(
                     resource("/users")
                         .route(web::get().to(users::list))

@@ -25,6 +25,7 @@ pub use crate::db::models::bulk::Target;
 
 mod check;
 mod deprecations;
+pub mod holdings;
 use check::{check_row, oclc_of, Checked};
 
 /// Rows checked and stored together; in `valid_rows` mode, rows per transaction.

@@ -430,7 +430,57 @@ binary_tests!(
     user_create_reads_the_password_from_stdin_and_skips_the_bootstrap_admin,
     ctrl_c_finishes_the_requests_in_flight_and_exits_0,
     a_backup_taken_while_serving_restores_every_row_and_a_chain_that_verifies,
+    holdings_loads_a_file_for_the_library_its_symbol_names,
 );
+
+async fn holdings_loads_a_file_for_the_library_its_symbol_names(backend: Backend) {
+    let Some((_db, url)) = database_for(backend) else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let demo = registry(dir.path(), url.as_deref())
+        .arg("demo")
+        .output()
+        .unwrap();
+    assert!(
+        demo.status.success(),
+        "{}",
+        String::from_utf8_lossy(&demo.stderr)
+    );
+    let file = dir.path().join("holdings.csv");
+    std::fs::write(
+        &file,
+        "oclc_number,title\n(OCoLC)ocm90000001,A held title\nbad,Broken\n",
+    )
+    .unwrap();
+    let loaded = registry(dir.path(), url.as_deref())
+        .args([
+            "holdings",
+            file.to_str().unwrap(),
+            "--library",
+            "AMH",
+            "--mode",
+            "replace",
+        ])
+        .output()
+        .unwrap();
+    let (stdout, stderr) = (
+        String::from_utf8_lossy(&loaded.stdout),
+        String::from_utf8_lossy(&loaded.stderr),
+    );
+    assert!(loaded.status.success(), "{stderr}");
+    assert!(
+        stdout.contains("2 row(s): AMH now holds 1 title(s); 1 new title(s), rejected 1"),
+        "{stdout}"
+    );
+    assert!(stderr.contains("line 3: oclc_number"), "{stderr}");
+    let unknown = registry(dir.path(), url.as_deref())
+        .args(["holdings", file.to_str().unwrap(), "--library", "NOPE"])
+        .output()
+        .unwrap();
+    assert!(!unknown.status.success());
+    assert!(String::from_utf8_lossy(&unknown.stderr).contains("--library"));
+}
 
 async fn ctrl_c_finishes_the_requests_in_flight_and_exits_0(backend: Backend) {
     let Some((_db, url)) = database_for(backend) else {

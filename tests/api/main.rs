@@ -12,6 +12,7 @@ mod demo;
 mod expiry_races;
 mod exports;
 mod field_files;
+mod holdings;
 mod import_staging;
 mod instances;
 mod libraries;

@@ -3,7 +3,9 @@
 pub mod actions;
 pub mod bulk;
 pub mod commitments;
+pub mod coverage;
 pub mod expiry;
+pub mod holdings;
 pub mod job_runs;
 pub mod libraries;
 pub mod programs;

@@ -54,6 +54,12 @@ pub fn hiding(
     conn: &mut DbConnection,
     table: &'static str,
 ) -> Result<Option<SqlLiteral<Bool>>, DbError> {
+    Ok(hiding_sql(conn, table)?.map(|condition| sql::<Bool>(&condition)))
+}
+
+/// [`hiding`]'s condition as SQL text, for queries written in SQL; `table` is the table's name or
+/// alias in that query.
+pub fn hiding_sql(conn: &mut DbConnection, table: &str) -> Result<Option<String>, DbError> {
     let hidden: Vec<String> = imports::table
         .filter(imports::state.ne(PUBLISHED))
         .select(imports::id)
@@ -66,10 +72,10 @@ pub fn hiding(
         .iter()
         .map(|id| super::parse_id(id).map(|id| format!("'{id}'")))
         .collect::<Result<Vec<_>, _>>()?;
-    Ok(Some(sql::<Bool>(&format!(
+    Ok(Some(format!(
         "({table}.import_id IS NULL OR {table}.import_id NOT IN ({}))",
         ids.join(",")
-    ))))
+    )))
 }
 
 /// Starts a staging import into `target` by `actor_id` (`None`: the registry itself).

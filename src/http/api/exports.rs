@@ -27,7 +27,7 @@ pub struct FormatQuery {
 type Chunk = Result<web::Bytes, std::io::Error>;
 
 /// A response that streams what `produce` sends, from a blocking thread.
-fn stream(
+pub fn stream(
     content_type: &str,
     file_name: &str,
     extra_headers: Vec<(&'static str, String)>,

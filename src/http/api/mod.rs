@@ -3,8 +3,10 @@
 pub mod actions;
 pub mod auth;
 pub mod commitments;
+pub mod coverage;
 pub mod exports;
 pub mod health;
+pub mod holdings;
 pub mod imports;
 pub mod libraries;
 pub mod programs;

@@ -128,6 +128,35 @@ pub fn rows() -> Vec<Row> {
             Api(Option::None),
             "401 200 200 200 200 200 200 200 200",
         ),
+        // Collection analysis: holdings loaded for one's own side, coverage read like the program.
+        row(
+            POST,
+            "/api/v1/libraries/{library}/holdings?format=csv",
+            None,
+            ApiCsv,
+            "401 200 200 403 200 403 403 403 403",
+        ),
+        row(
+            GET,
+            "/api/v1/libraries/{library}/holdings/summary",
+            None,
+            Api(Option::None),
+            "401 200 200 200 200 200 200 200 200",
+        ),
+        row(
+            GET,
+            "/api/v1/programs/{program}/coverage/summary",
+            None,
+            Api(Option::None),
+            "401 200 200 403 200 200 403 200 403",
+        ),
+        row(
+            GET,
+            "/api/v1/programs/{program}/coverage?state=unretained",
+            None,
+            Api(Option::None),
+            "401 200 200 403 200 200 403 200 403",
+        ),
         row(
             GET,
             "/api/v1/users",

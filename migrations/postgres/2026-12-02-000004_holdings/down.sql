@@ -1,0 +1,2 @@
+DROP TABLE holdings_sets;
+DROP TABLE holdings;
