@@ -198,9 +198,9 @@ fn apply_batch(
             reason: deprecation.reason,
         };
         match actions::act(conn, actor, id, commitment.version, action) {
-            Ok(record) => {
+            Ok(acted) => {
                 report.imported += 1;
-                rows[chosen] = record.commitment;
+                rows[chosen] = acted.record.commitment;
             }
             Err(
                 error @ (DbError::Forbidden(_)

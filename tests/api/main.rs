@@ -15,6 +15,7 @@ mod field_files;
 mod holdings;
 mod import_staging;
 mod instances;
+mod last_copies;
 mod libraries;
 mod pages;
 mod privacy;

@@ -6,6 +6,7 @@ use serde_json::{json, Map, Value};
 use uuid::Uuid;
 
 use super::commitments::{self, live_duplicate, refusal, CommitmentRecord, CommitmentRow};
+use super::last_copies::{self, CoverageAfter};
 use crate::db::audit::{self, AuditActor, NewEvent};
 use crate::db::schema::commitments as table;
 use crate::db::{now, DbConnection, DbError};
@@ -53,6 +54,14 @@ fn action_details(action: &Action) -> Map<String, Value> {
     details
 }
 
+/// What an action did: the commitment now, and the title's coverage in the program when the
+/// action ended a kept copy and left fewer than the target.
+#[derive(Debug)]
+pub struct Acted {
+    pub record: CommitmentRecord,
+    pub coverage_after: Option<CoverageAfter>,
+}
+
 /// Applies `action` by `actor` to commitment `id` if it is still at `version`.
 pub fn act(
     conn: &mut DbConnection,
@@ -60,7 +69,7 @@ pub fn act(
     id: Uuid,
     version: i32,
     action: Action,
-) -> Result<CommitmentRecord, DbError> {
+) -> Result<Acted, DbError> {
     let record = commitments::find(conn, id)?;
     let row = &record.commitment;
     let facts = row.facts()?;
@@ -115,6 +124,16 @@ pub fn act(
     }
     let mut details = action_details(&action);
     details.insert("version".into(), json!(version + 1));
+    // Ending a commitment (not handing it on) may leave the title short of the program's target.
+    let coverage_after = if facts.status.is_live() && !outcome.to.is_live() && successor.is_none() {
+        let pair = (row.program_id.clone(), row.title_id.clone());
+        last_copies::below_target(conn, std::slice::from_ref(&pair))?.remove(&pair)
+    } else {
+        None
+    };
+    if let Some(coverage) = coverage_after {
+        details.insert("coverage_after".into(), json!(coverage));
+    }
     if let Some(proposed) = outcome.proposed_renewal {
         details.insert("renewal_proposed".into(), json!(true));
         details.insert("retention_end".into(), json!(proposed.to_string()));
@@ -155,7 +174,10 @@ pub fn act(
         });
     }
     audit::append(conn, &AuditActor::from(actor), events)?;
-    commitments::find(conn, id)
+    Ok(Acted {
+        record: commitments::find(conn, id)?,
+        coverage_after,
+    })
 }
 
 /// The new active commitment a transfer creates for `to`, after checking that `to` may take it.

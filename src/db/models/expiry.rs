@@ -7,6 +7,7 @@ use serde_json::json;
 use uuid::Uuid;
 
 use super::commitments::CommitmentRow;
+use super::last_copies;
 use crate::db::audit::{self, AuditActor, NewEvent};
 use crate::db::schema::commitments;
 use crate::db::{now, Db, DbError};
@@ -61,14 +62,17 @@ pub fn expire_due(
                 }
             }
             let at = now();
-            let mut changed: Vec<(String, String, i32)> = Vec::with_capacity(decided.len());
+            let mut changed: Vec<(String, String, String, i32)> = Vec::with_capacity(decided.len());
             // One statement per version read, so that the row is changed only at that version.
             let mut by_version: std::collections::BTreeMap<i32, Vec<&str>> = Default::default();
             for (row, version) in &decided {
-                by_version.entry(*version).or_default().push(row.id.as_str());
+                by_version
+                    .entry(*version)
+                    .or_default()
+                    .push(row.id.as_str());
             }
             for (version, ids) in by_version {
-                let rows: Vec<(String, String, i32)> = diesel::update(
+                let rows: Vec<(String, String, String, i32)> = diesel::update(
                     commitments::table
                         .filter(commitments::id.eq_any(ids))
                         .filter(commitments::version.eq(version))
@@ -82,15 +86,30 @@ pub fn expire_due(
                     commitments::ended_at.eq(at),
                     commitments::updated_at.eq(at),
                 ))
-                .returning((commitments::id, commitments::program_id, commitments::version))
+                .returning((
+                    commitments::id,
+                    commitments::program_id,
+                    commitments::title_id,
+                    commitments::version,
+                ))
                 .get_results(conn)?;
                 changed.extend(rows);
             }
             changed.sort();
+            let pairs: Vec<(String, String)> = changed
+                .iter()
+                .map(|(_, program, title, _)| (program.clone(), title.clone()))
+                .collect();
+            let short = last_copies::below_target(conn, &pairs)?;
             let events = changed
                 .iter()
-                .map(|(id, program_id, version)| {
+                .map(|(id, program_id, title_id, version)| {
                     let id = super::parse_id(id)?;
+                    let mut details =
+                        json!({"as_of": as_of, "version": version, "end_reason": "expired"});
+                    if let Some(coverage) = short.get(&(program_id.clone(), title_id.clone())) {
+                        details["coverage_after"] = json!(coverage);
+                    }
                     Ok(NewEvent {
                         action: "expire",
                         subject_type: "commitment",
@@ -99,7 +118,7 @@ pub fn expire_due(
                         commitment_id: Some(id),
                         from_status: Some(Status::Active.as_str().to_owned()),
                         to_status: Some(Status::Expired.as_str().to_owned()),
-                        details: json!({"as_of": as_of, "version": version, "end_reason": "expired"}),
+                        details,
                     })
                 })
                 .collect::<Result<Vec<_>, DbError>>()?;

@@ -7,6 +7,7 @@ pub mod coverage;
 pub mod expiry;
 pub mod holdings;
 pub mod job_runs;
+pub mod last_copies;
 pub mod libraries;
 pub mod programs;
 pub mod staging;

@@ -2,10 +2,11 @@
 
 use actix_web::web;
 use chrono::{NaiveDate, Utc};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::db::models::actions;
+use crate::db::models::last_copies::CoverageAfter;
 use crate::domain::commitment::LossReason;
 use crate::domain::retention::RetentionEnd;
 use crate::domain::workflow::{Action, ActionKind};
@@ -93,7 +94,7 @@ pub fn parse_action(
 #[utoipa::path(post, path = "/api/v1/commitments/{id}/{action}", tag = "commitments", security(("bearer" = [])),
     params(("id" = Uuid, Path), ("action" = String, Path, description = "accept, decline, withdraw, report_loss, request_release, approve_release, deny_release, renew, transfer, expire")),
     request_body = ActionRequest,
-    responses((status = 200, body = CommitmentView), (status = 403, body = crate::error::ErrorBody),
+    responses((status = 200, body = ActionResponse), (status = 403, body = crate::error::ErrorBody),
               (status = 404, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody),
               (status = 422, body = crate::error::ErrorBody)))]
 pub async fn act(
@@ -101,7 +102,7 @@ pub async fn act(
     user: CurrentUser,
     path: web::Path<(Uuid, String)>,
     body: web::Json<ActionRequest>,
-) -> Result<web::Json<CommitmentView>, ApiError> {
+) -> Result<web::Json<ActionResponse>, ApiError> {
     let (id, name) = path.into_inner();
     let kind =
         ActionKind::parse(&name).ok_or_else(|| ApiError::NotFound(format!("action {name:?}")))?;
@@ -115,9 +116,22 @@ pub async fn act(
     let action = parse_action(kind, body, Utc::now().date_naive())?;
     let actor = user.actor.clone();
     let reader = user.actor;
-    let record = state
+    let acted = state
         .db
         .write(move |conn| actions::act(conn, &actor, id, version, action))
         .await?;
-    Ok(web::Json(CommitmentView::for_reader(record, &reader)?))
+    Ok(web::Json(ActionResponse {
+        commitment: CommitmentView::for_reader(acted.record, &reader)?,
+        coverage_after: acted.coverage_after,
+    }))
+}
+
+/// The commitment after the action; `coverage_after` when the action left its title below the
+/// program's target.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ActionResponse {
+    #[serde(flatten)]
+    pub commitment: CommitmentView,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub coverage_after: Option<CoverageAfter>,
 }

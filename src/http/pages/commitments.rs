@@ -375,11 +375,19 @@ pub async fn bulk(
             .write(move |conn| actions::act(conn, &actor, id, version, act))
             .await;
         lines.push(match outcome {
-            Ok(record) => BulkLine {
+            Ok(acted) => BulkLine {
                 id: id.to_string(),
-                title: record.title.title.clone(),
+                title: acted.record.title.title.clone(),
                 ok: true,
-                message: format!("now {}", words(&record.commitment.status)),
+                message: match acted.coverage_after {
+                    Some(left) => format!(
+                        "now {}; the program keeps {} of its {} copies of this title",
+                        words(&acted.record.commitment.status),
+                        left.committed,
+                        left.target_copies
+                    ),
+                    None => format!("now {}", words(&acted.record.commitment.status)),
+                },
             },
             Err(error) => {
                 let error = ApiError::from(error);

@@ -185,6 +185,9 @@ fn page(
 #[derive(serde::Deserialize)]
 pub struct DetailQuery {
     done: Option<String>,
+    /// After an action that left the title below target: copies the program still keeps, and its target.
+    kept: Option<i64>,
+    target: Option<i64>,
 }
 
 pub async fn show(
@@ -200,7 +203,13 @@ pub async fn show(
         .done
         .as_deref()
         .and_then(ActionKind::parse)
-        .map(|kind| format!("Done: {}.", words(kind.as_str())));
+        .map(|kind| match (done.kept, done.target) {
+            (Some(kept), Some(target)) => format!(
+                "Done: {}. The program now keeps {kept} of its target of {target} copies of this title.",
+                words(kind.as_str())
+            ),
+            _ => format!("Done: {}.", words(kind.as_str())),
+        });
     let actor = user.actor.clone();
     let loaded = state.db.read(move |conn| load(conn, &actor, id)).await?;
     render(
@@ -270,12 +279,18 @@ pub async fn act(
                 .db
                 .write(move |conn| actions::act(conn, &actor, id, version, action))
                 .await
-                .map(|_| ())
+                .map(|acted| acted.coverage_after)
         }
         _ => Err(DbError::Invalid(errors)),
     };
     let (status, failed, problem) = match outcome {
-        Ok(()) => return Ok(see_other(&format!("/commitments/{id}?done={kind}"))),
+        Ok(None) => return Ok(see_other(&format!("/commitments/{id}?done={kind}"))),
+        Ok(Some(left)) => {
+            return Ok(see_other(&format!(
+                "/commitments/{id}?done={kind}&kept={}&target={}",
+                left.committed, left.target_copies
+            )))
+        }
         Err(DbError::Invalid(errors)) => (
             StatusCode::UNPROCESSABLE_ENTITY,
             Some(Failed {
