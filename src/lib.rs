@@ -1,6 +1,7 @@
 //! retention-registry: which library commits to retain which print titles, until when, under which
 //! shared-print program. See ARCHITECTURE.md for the layers and how a request flows through them.
 
+pub mod analysis;
 pub mod auth;
 pub mod backup;
 pub mod cli;

@@ -126,6 +126,100 @@ impl WithdrawalAnswer {
     }
 }
 
+/// The answer of a withdrawal check for one title, as the contract names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verdict {
+    /// This library promised to keep it: do not withdraw.
+    CommittedHere,
+    /// Other libraries keep at least the program's target of copies.
+    RetainedElsewhere,
+    /// Other libraries keep it, fewer than the target.
+    FewCopies,
+    /// Nobody keeps it.
+    NotRetained,
+    /// The registry does not know the title.
+    UnknownTitle,
+    /// The identifier does not read.
+    Invalid,
+}
+
+impl Verdict {
+    pub const ALL: [Verdict; 6] = [
+        Verdict::CommittedHere,
+        Verdict::RetainedElsewhere,
+        Verdict::FewCopies,
+        Verdict::NotRetained,
+        Verdict::UnknownTitle,
+        Verdict::Invalid,
+    ];
+
+    /// The verdict on a known title: `committed_here` when this library keeps it, else from the
+    /// other libraries keeping it in each program, as (libraries, the program's target).
+    pub fn of(committed_here: bool, elsewhere_by_program: &[(i64, i64)]) -> Self {
+        if committed_here {
+            Verdict::CommittedHere
+        } else if elsewhere_by_program
+            .iter()
+            .any(|(n, target)| *n > 0 && n >= target)
+        {
+            Verdict::RetainedElsewhere
+        } else if elsewhere_by_program.iter().any(|(n, _)| *n > 0) {
+            Verdict::FewCopies
+        } else {
+            Verdict::NotRetained
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Verdict::CommittedHere => "committed_here",
+            Verdict::RetainedElsewhere => "retained_elsewhere",
+            Verdict::FewCopies => "few_copies",
+            Verdict::NotRetained => "not_retained",
+            Verdict::UnknownTitle => "unknown_title",
+            Verdict::Invalid => "invalid",
+        }
+    }
+
+    /// What it means for the book on the shelf.
+    pub fn label(self) -> &'static str {
+        match self {
+            Verdict::CommittedHere => "Keep: your library committed to retain it",
+            Verdict::RetainedElsewhere => "May withdraw: retained elsewhere",
+            Verdict::FewCopies => "Caution: retained elsewhere, below target",
+            Verdict::NotRetained => "Caution: nobody retains it",
+            Verdict::UnknownTitle => "Not in the registry",
+            Verdict::Invalid => "Identifier does not read",
+        }
+    }
+}
+
+/// Whether `actor` may check withdrawals for `library_id`, a member of `library_programs`: an admin
+/// for any library, a collection manager for its own, a coordinator or auditor for the libraries
+/// of its programs.
+pub fn may_check(
+    actor: &crate::domain::Actor,
+    library_id: Uuid,
+    library_programs: &[Uuid],
+) -> Result<(), crate::domain::workflow::Refusal> {
+    use crate::domain::Role;
+    let allowed = match actor.role {
+        Role::Admin => true,
+        Role::CollectionManager => actor.library_id == Some(library_id),
+        Role::Coordinator | Role::Auditor => library_programs
+            .iter()
+            .any(|p| actor.program_ids.contains(p)),
+    };
+    if allowed {
+        Ok(())
+    } else {
+        Err(crate::domain::workflow::Refusal::Forbidden(
+            "you may check withdrawals only for your own library, or the libraries of your programs"
+                .into(),
+        ))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use chrono::NaiveDate;
@@ -176,6 +270,19 @@ mod tests {
             answer.sentence(true),
             "No: your library has committed to retain this title permanently under EAST; no other library retains it."
         );
+    }
+
+    #[test]
+    fn verdicts_weigh_this_library_first_then_the_target_of_any_program() {
+        assert_eq!(Verdict::of(true, &[(5, 2)]), Verdict::CommittedHere);
+        assert_eq!(Verdict::of(false, &[(2, 2)]), Verdict::RetainedElsewhere);
+        assert_eq!(
+            Verdict::of(false, &[(1, 2), (3, 3)]),
+            Verdict::RetainedElsewhere
+        );
+        assert_eq!(Verdict::of(false, &[(1, 2)]), Verdict::FewCopies);
+        assert_eq!(Verdict::of(false, &[(0, 2)]), Verdict::NotRetained);
+        assert_eq!(Verdict::of(false, &[]), Verdict::NotRetained);
     }
 
     #[test]

@@ -5,7 +5,7 @@ use actix_web::{web, HttpRequest, HttpResponse, ResponseError};
 
 use super::api::{
     actions, auth, commitments, coverage, exports, health, holdings, imports, libraries, programs,
-    titles, users,
+    titles, users, withdrawal,
 };
 use super::pages::{
     self, account, admin, dashboard, detail, exports as export_pages, imports as import_pages,
@@ -114,6 +114,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 )
                 .service(resource("/exports/events").route(web::get().to(exports::events)))
                 .service(resource("/imports").route(web::post().to(imports::import)))
+                .service(resource("/withdrawal-check").route(web::post().to(withdrawal::check)))
                 .service(
                     resource("/libraries")
                         .route(web::get().to(libraries::list))

@@ -22,5 +22,6 @@ mod privacy;
 mod programs;
 mod service;
 mod users;
+mod withdrawal_check;
 mod workflow;
 mod world;

@@ -14,6 +14,7 @@ pub mod staging;
 pub mod summary;
 pub mod titles;
 pub mod users;
+pub mod withdrawal_check;
 
 use uuid::Uuid;
 

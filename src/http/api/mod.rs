@@ -12,5 +12,6 @@ pub mod libraries;
 pub mod programs;
 pub mod titles;
 pub mod users;
+pub mod withdrawal;
 
 pub use crate::views::{id, instant};

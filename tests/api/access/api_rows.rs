@@ -158,6 +158,13 @@ pub fn rows() -> Vec<Row> {
             "401 200 200 403 200 200 403 200 403",
         ),
         row(
+            POST,
+            "/api/v1/withdrawal-check?library_id={library}",
+            None,
+            ApiCsv,
+            "401 200 200 403 200 403 403 200 403",
+        ),
+        row(
             GET,
             "/api/v1/users",
             None,
