@@ -5,7 +5,7 @@ use utoipa::{Modify, OpenApi};
 
 use super::api::{
     actions, auth, commitments, coverage, exports, health, holdings, imports, libraries, programs,
-    titles, users, withdrawal,
+    renewals, titles, users, withdrawal,
 };
 
 #[derive(OpenApi)]
@@ -16,7 +16,7 @@ use super::api::{
         auth::login, auth::me, auth::change_password,
         programs::create, programs::list, programs::show, programs::add_member, programs::members,
         programs::summary, programs::expire, coverage::summary, coverage::list,
-        withdrawal::check,
+        withdrawal::check, renewals::renew, renewals::expiring,
         commitments::propose, commitments::list, commitments::show, commitments::events, actions::act,
         titles::lookup,
         exports::commitments, exports::events, imports::import,

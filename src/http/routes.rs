@@ -5,7 +5,7 @@ use actix_web::{web, HttpRequest, HttpResponse, ResponseError};
 
 use super::api::{
     actions, auth, commitments, coverage, exports, health, holdings, imports, libraries, programs,
-    titles, users, withdrawal,
+    renewals, titles, users, withdrawal,
 };
 use super::pages::{
     self, account, admin, dashboard, detail, exports as export_pages, imports as import_pages,
@@ -94,6 +94,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .service(resource("/programs/{id}/summary").route(web::get().to(programs::summary)))
                 .service(resource("/programs/{id}/expire").route(web::post().to(programs::expire)))
                 .service(resource("/programs/{id}/coverage").route(web::get().to(coverage::list)))
+                .service(resource("/programs/{id}/renewals").route(web::post().to(renewals::renew)))
+                .service(
+                    resource("/programs/{id}/expiring").route(web::get().to(renewals::expiring)),
+                )
                 .service(
                     resource("/programs/{id}/coverage/summary")
                         .route(web::get().to(coverage::summary)),

@@ -20,6 +20,7 @@ mod libraries;
 mod pages;
 mod privacy;
 mod programs;
+mod renewals;
 mod service;
 mod users;
 mod withdrawal_check;

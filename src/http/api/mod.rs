@@ -10,6 +10,7 @@ pub mod holdings;
 pub mod imports;
 pub mod libraries;
 pub mod programs;
+pub mod renewals;
 pub mod titles;
 pub mod users;
 pub mod withdrawal;

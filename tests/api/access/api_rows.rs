@@ -166,6 +166,22 @@ pub fn rows() -> Vec<Row> {
         ),
         row(
             GET,
+            "/api/v1/programs/{program}/expiring?before=2040-01-01",
+            None,
+            Api(Option::None),
+            "401 200 200 403 200 200 403 200 403",
+        ),
+        row(
+            POST,
+            "/api/v1/programs/{program}/renewals",
+            None,
+            Api(Some(
+                r#"{"ending_before":"2020-01-01","retention_end":"2040-06-30","mode":"validate"}"#,
+            )),
+            "401 200 200 403 403 403 403 403 403",
+        ),
+        row(
+            GET,
             "/api/v1/users",
             None,
             Api(Option::None),
