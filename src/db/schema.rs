@@ -184,6 +184,30 @@ diesel::table! {
 }
 
 diesel::table! {
+    scenarios (id) {
+        id -> Text,
+        program_id -> Text,
+        name -> Text,
+        status -> Text,
+        rules -> Text,
+        allocations -> BigInt,
+        titles_left_short -> BigInt,
+        created_by -> Nullable<Text>,
+        created_at -> Timestamp,
+        applied_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    scenario_allocations (scenario_id, oclc_number, library_id) {
+        scenario_id -> Text,
+        oclc_number -> BigInt,
+        title_id -> Text,
+        library_id -> Text,
+    }
+}
+
+diesel::table! {
     audit_head (id) {
         id -> Integer,
         last_seq -> BigInt,
@@ -202,6 +226,10 @@ diesel::joinable!(commitments -> titles (title_id));
 diesel::joinable!(title_aliases -> titles (title_id));
 diesel::joinable!(holdings -> titles (title_id));
 diesel::joinable!(holdings -> libraries (library_id));
+diesel::joinable!(scenario_allocations -> scenarios (scenario_id));
+diesel::joinable!(scenario_allocations -> titles (title_id));
+diesel::joinable!(scenario_allocations -> libraries (library_id));
+diesel::joinable!(scenarios -> programs (program_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     programs,
@@ -218,4 +246,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     job_runs,
     holdings,
     holdings_sets,
+    scenarios,
+    scenario_allocations,
 );

@@ -5,6 +5,7 @@
 //! layers below never see bad input.
 
 pub mod accounts;
+pub mod allocation;
 pub mod claims;
 pub mod commitment;
 pub mod holdings;

@@ -5,7 +5,7 @@ use utoipa::{Modify, OpenApi};
 
 use super::api::{
     actions, auth, commitments, coverage, exports, health, holdings, imports, libraries, programs,
-    renewals, titles, users, withdrawal,
+    renewals, scenarios, titles, users, withdrawal,
 };
 
 #[derive(OpenApi)]
@@ -17,6 +17,7 @@ use super::api::{
         programs::create, programs::list, programs::show, programs::add_member, programs::members,
         programs::summary, programs::expire, coverage::summary, coverage::list,
         withdrawal::check, renewals::renew, renewals::expiring,
+        scenarios::create, scenarios::show, scenarios::allocations, scenarios::delete, scenarios::apply,
         commitments::propose, commitments::list, commitments::show, commitments::events, actions::act,
         titles::lookup,
         exports::commitments, exports::events, imports::import,
@@ -26,7 +27,7 @@ use super::api::{
     ),
     components(schemas(crate::error::ErrorBody, crate::domain::FieldError)),
     modifiers(&BearerAuth, &StandardErrors),
-    tags((name = "auth"), (name = "programs"), (name = "commitments"), (name = "titles"), (name = "exports"), (name = "imports"), (name = "libraries"), (name = "holdings"), (name = "coverage"), (name = "users"), (name = "service"))
+    tags((name = "auth"), (name = "programs"), (name = "commitments"), (name = "titles"), (name = "exports"), (name = "imports"), (name = "libraries"), (name = "holdings"), (name = "coverage"), (name = "scenarios"), (name = "users"), (name = "service"))
 )]
 pub struct ApiDoc;
 

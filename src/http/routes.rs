@@ -5,7 +5,7 @@ use actix_web::{web, HttpRequest, HttpResponse, ResponseError};
 
 use super::api::{
     actions, auth, commitments, coverage, exports, health, holdings, imports, libraries, programs,
-    renewals, titles, users, withdrawal,
+    renewals, scenarios, titles, users, withdrawal,
 };
 use super::pages::{
     self, account, admin, dashboard, detail, exports as export_pages, imports as import_pages,
@@ -95,6 +95,19 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .service(resource("/programs/{id}/expire").route(web::post().to(programs::expire)))
                 .service(resource("/programs/{id}/coverage").route(web::get().to(coverage::list)))
                 .service(resource("/programs/{id}/renewals").route(web::post().to(renewals::renew)))
+                .service(
+                    resource("/programs/{id}/scenarios").route(web::post().to(scenarios::create)),
+                )
+                .service(
+                    resource("/scenarios/{id}")
+                        .route(web::get().to(scenarios::show))
+                        .route(web::delete().to(scenarios::delete)),
+                )
+                .service(
+                    resource("/scenarios/{id}/allocations")
+                        .route(web::get().to(scenarios::allocations)),
+                )
+                .service(resource("/scenarios/{id}/apply").route(web::post().to(scenarios::apply)))
                 .service(
                     resource("/programs/{id}/expiring").route(web::get().to(renewals::expiring)),
                 )

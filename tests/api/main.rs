@@ -21,6 +21,7 @@ mod pages;
 mod privacy;
 mod programs;
 mod renewals;
+mod scenarios;
 mod service;
 mod users;
 mod withdrawal_check;

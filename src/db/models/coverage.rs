@@ -262,6 +262,60 @@ pub fn list(
         .collect())
 }
 
+#[derive(QueryableByName)]
+struct ShortRow {
+    #[diesel(sql_type = Text)]
+    title_id: String,
+    #[diesel(sql_type = BigInt)]
+    oclc_number: i64,
+    #[diesel(sql_type = BigInt)]
+    committed: i64,
+}
+
+/// A title of the program with fewer kept copies than its target.
+#[derive(Debug, Clone)]
+pub struct Short {
+    pub title_id: String,
+    pub oclc_number: i64,
+    pub committed: i64,
+}
+
+/// The program's titles in `states` (unretained and/or at risk), in OCLC number order.
+pub fn short_titles(
+    conn: &mut DbConnection,
+    program: &ProgramRow,
+    unretained: bool,
+    at_risk: bool,
+) -> Result<Vec<Short>, DbError> {
+    let target = i64::from(program.target_copies);
+    let low = if unretained { 0 } else { 1 };
+    let high = if at_risk { target - 1 } else { 0 };
+    let sql = format!(
+        "SELECT x.title_id AS title_id, t.oclc_number AS oclc_number, x.committed AS committed
+           FROM ({}) x
+           JOIN titles t ON t.id = x.title_id
+          WHERE x.committed BETWEEN ? AND ?
+          ORDER BY t.oclc_number",
+        per_title(conn)?
+    );
+    let rows: Vec<ShortRow> = diesel::sql_query(numbered(conn, &sql))
+        .bind::<Text, _>("")
+        .bind::<Text, _>(&program.id)
+        .bind::<Text, _>("")
+        .bind::<Text, _>(&program.id)
+        .bind::<BigInt, _>(low)
+        .bind::<BigInt, _>(high)
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|r| Short {
+            title_id: r.title_id,
+            oclc_number: r.oclc_number,
+            committed: r.committed,
+        })
+        .collect())
+}
+
 /// The member libraries of `program_id` that hold each of `title_ids` now: title → OCLC symbols.
 pub fn holders<'a>(
     conn: &mut DbConnection,

@@ -10,6 +10,7 @@ pub mod job_runs;
 pub mod last_copies;
 pub mod libraries;
 pub mod programs;
+pub mod scenarios;
 pub mod staging;
 pub mod summary;
 pub mod titles;

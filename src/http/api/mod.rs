@@ -11,6 +11,7 @@ pub mod imports;
 pub mod libraries;
 pub mod programs;
 pub mod renewals;
+pub mod scenarios;
 pub mod titles;
 pub mod users;
 pub mod withdrawal;

@@ -11,6 +11,7 @@ use super::{row, Row};
 const GET: Method = Method::GET;
 const POST: Method = Method::POST;
 const PATCH: Method = Method::PATCH;
+const DELETE: Method = Method::DELETE;
 
 pub fn rows() -> Vec<Row> {
     vec![
@@ -179,6 +180,41 @@ pub fn rows() -> Vec<Row> {
                 r#"{"ending_before":"2020-01-01","retention_end":"2040-06-30","mode":"validate"}"#,
             )),
             "401 200 200 403 403 403 403 403 403",
+        ),
+        row(
+            POST,
+            "/api/v1/programs/{program}/scenarios",
+            None,
+            Api(Some(r#"{"name":"Scenario {n}","titles":"both"}"#)),
+            "401 201 201 403 403 403 403 403 403",
+        ),
+        row(
+            GET,
+            "/api/v1/scenarios/{scenario}",
+            Scenario,
+            Api(Option::None),
+            "401 200 200 403 403 403 403 403 403",
+        ),
+        row(
+            GET,
+            "/api/v1/scenarios/{scenario}/allocations",
+            Scenario,
+            Api(Option::None),
+            "401 200 200 403 403 403 403 403 403",
+        ),
+        row(
+            POST,
+            "/api/v1/scenarios/{scenario}/apply",
+            Scenario,
+            Api(Option::None),
+            "401 200 200 403 403 403 403 403 403",
+        ),
+        row(
+            DELETE,
+            "/api/v1/scenarios/{scenario}",
+            Scenario,
+            Api(Option::None),
+            "401 204 204 403 403 403 403 403 403",
         ),
         row(
             GET,

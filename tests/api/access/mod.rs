@@ -69,6 +69,8 @@ pub enum Fixture {
     FreshUser,
     /// The caller signs in anew for this call (it ends the session).
     FreshSession,
+    /// A draft allocation scenario of EAST by its coordinator: `{scenario}`.
+    Scenario,
 }
 
 /// How a row sends its request.
@@ -199,6 +201,18 @@ async fn placeholders(w: &World, fixture: Fixture) -> HashMap<&'static str, Stri
                 .create_user(&w.admin, &email, "collection_manager", Some(&w.amh), &[])
                 .await;
             values.insert("{fresh_user}", id(&user).to_owned());
+        }
+        Fixture::Scenario => {
+            let (status, scenario) = w
+                .app
+                .post(
+                    &format!("/api/v1/programs/{}/scenarios", id(&w.east)),
+                    &w.coord_east,
+                    serde_json::json!({"name": format!("Scenario {n}"), "titles": "both"}),
+                )
+                .await;
+            assert_eq!(status, StatusCode::CREATED, "{scenario}");
+            values.insert("{scenario}", id(&scenario).to_owned());
         }
         _ => {}
     }

@@ -1,0 +1,2 @@
+DROP TABLE scenario_allocations;
+DROP TABLE scenarios;

@@ -1,0 +1,261 @@
+//! Allocation scenarios as stored: the rules and counts, and the allocations themselves, read in
+//! keyset pages by (OCLC number, library). What a scenario computes is in `crate::analysis`.
+
+use std::collections::{HashMap, HashSet};
+
+use chrono::NaiveDateTime;
+use diesel::dsl::count_star;
+use diesel::prelude::*;
+use uuid::Uuid;
+
+use super::staging;
+use crate::db::schema::{
+    commitments, holdings, holdings_sets, libraries, program_members, scenario_allocations,
+    scenarios, titles,
+};
+use crate::db::{DbConnection, DbError};
+
+pub const DRAFT: &str = "draft";
+pub const APPLIED: &str = "applied";
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = scenarios)]
+pub struct ScenarioRow {
+    pub id: String,
+    pub program_id: String,
+    pub name: String,
+    pub status: String,
+    /// The rules as the request gave them (JSON).
+    pub rules: String,
+    pub allocations: i64,
+    pub titles_left_short: i64,
+    pub created_by: Option<String>,
+    pub created_at: NaiveDateTime,
+    pub applied_at: Option<NaiveDateTime>,
+}
+
+/// A library holding a title: (library id, OCLC symbol, shelving).
+pub type HolderRow = (String, String, Option<String>);
+
+/// The member libraries of `program_id` holding each of `title_ids` now, with their shelving.
+pub fn holders(
+    conn: &mut DbConnection,
+    program_id: &str,
+    title_ids: &[String],
+) -> Result<HashMap<String, Vec<HolderRow>>, DbError> {
+    let current: HashMap<String, i64> = holdings_sets::table
+        .inner_join(
+            program_members::table.on(program_members::library_id.eq(holdings_sets::library_id)),
+        )
+        .filter(program_members::program_id.eq(program_id))
+        .select((holdings_sets::library_id, holdings_sets::generation))
+        .load::<(String, i64)>(conn)?
+        .into_iter()
+        .collect();
+    let rows: Vec<(String, String, i64, String, Option<String>)> = holdings::table
+        .inner_join(libraries::table)
+        .filter(holdings::title_id.eq_any(title_ids))
+        .select((
+            holdings::title_id,
+            holdings::library_id,
+            holdings::generation,
+            libraries::oclc_symbol,
+            holdings::shelving,
+        ))
+        .load(conn)?;
+    let mut by_title: HashMap<String, Vec<HolderRow>> = HashMap::new();
+    for (title, library, generation, symbol, shelving) in rows {
+        if current.get(&library) == Some(&generation) {
+            by_title
+                .entry(title)
+                .or_default()
+                .push((library, symbol, shelving));
+        }
+    }
+    Ok(by_title)
+}
+
+/// The libraries with a live commitment (proposed, active, release requested) on each title in the
+/// program.
+pub fn live_libraries(
+    conn: &mut DbConnection,
+    program_id: &str,
+    title_ids: &[String],
+) -> Result<HashMap<String, HashSet<String>>, DbError> {
+    let mut query = commitments::table
+        .filter(commitments::title_id.eq_any(title_ids))
+        .filter(commitments::status.eq_any(["proposed", "active", "release_requested"]))
+        .select((
+            commitments::title_id,
+            commitments::program_id,
+            commitments::library_id,
+        ))
+        .into_boxed();
+    if let Some(shown) = staging::hiding(conn, "commitments")? {
+        query = query.filter(shown);
+    }
+    let mut live: HashMap<String, HashSet<String>> = HashMap::new();
+    for (title, program, library) in query.load::<(String, String, String)>(conn)? {
+        if program == program_id {
+            live.entry(title).or_default().insert(library);
+        }
+    }
+    Ok(live)
+}
+
+/// How many titles each library holds.
+pub fn holdings_counts(conn: &mut DbConnection) -> Result<HashMap<String, i64>, DbError> {
+    Ok(holdings_sets::table
+        .select((holdings_sets::library_id, holdings_sets::titles))
+        .load::<(String, i64)>(conn)?
+        .into_iter()
+        .collect())
+}
+
+/// One allocation: (OCLC number, title id, library id).
+pub type Allocation = (i64, String, String);
+
+/// Stores a scenario and its allocations (in the caller's transaction).
+pub fn insert(
+    conn: &mut DbConnection,
+    row: &ScenarioRow,
+    allocations: &[Allocation],
+) -> Result<(), DbError> {
+    diesel::insert_into(scenarios::table)
+        .values(row)
+        .execute(conn)?;
+    for chunk in allocations.chunks(1_000) {
+        let rows: Vec<_> = chunk
+            .iter()
+            .map(|(oclc, title, library)| {
+                (
+                    scenario_allocations::scenario_id.eq(row.id.clone()),
+                    scenario_allocations::oclc_number.eq(*oclc),
+                    scenario_allocations::title_id.eq(title.clone()),
+                    scenario_allocations::library_id.eq(library.clone()),
+                )
+            })
+            .collect();
+        crate::insert_batch!(conn, scenario_allocations::table, &rows);
+    }
+    Ok(())
+}
+
+pub fn find(conn: &mut DbConnection, id: Uuid) -> Result<ScenarioRow, DbError> {
+    scenarios::table
+        .find(id.to_string())
+        .select(ScenarioRow::as_select())
+        .first(conn)
+        .optional()?
+        .ok_or(DbError::NotFound("scenario"))
+}
+
+/// The scenarios of a program, newest first.
+pub fn of_program(conn: &mut DbConnection, program_id: &str) -> Result<Vec<ScenarioRow>, DbError> {
+    Ok(scenarios::table
+        .filter(scenarios::program_id.eq(program_id))
+        .select(ScenarioRow::as_select())
+        .order(scenarios::id.desc())
+        .limit(200)
+        .load(conn)?)
+}
+
+/// Allocations per library: (library id, OCLC symbol, count), by symbol.
+pub fn by_library(
+    conn: &mut DbConnection,
+    scenario_id: &str,
+) -> Result<Vec<(String, String, i64)>, DbError> {
+    Ok(scenario_allocations::table
+        .inner_join(libraries::table)
+        .filter(scenario_allocations::scenario_id.eq(scenario_id))
+        .group_by((libraries::id, libraries::oclc_symbol))
+        .select((libraries::id, libraries::oclc_symbol, count_star()))
+        .order(libraries::oclc_symbol)
+        .load(conn)?)
+}
+
+/// One allocation as listed.
+#[derive(Debug, Clone, Queryable)]
+pub struct AllocationRow {
+    pub oclc_number: i64,
+    pub title_id: String,
+    pub title: String,
+    pub library_id: String,
+    pub oclc_symbol: String,
+}
+
+/// Up to `limit` allocations after the key (OCLC number, library id), in that order.
+pub fn allocations(
+    conn: &mut DbConnection,
+    scenario_id: &str,
+    after: Option<(i64, String)>,
+    limit: i64,
+) -> Result<Vec<AllocationRow>, DbError> {
+    let mut query = scenario_allocations::table
+        .inner_join(titles::table)
+        .inner_join(libraries::table)
+        .filter(scenario_allocations::scenario_id.eq(scenario_id))
+        .select((
+            scenario_allocations::oclc_number,
+            scenario_allocations::title_id,
+            titles::title,
+            scenario_allocations::library_id,
+            libraries::oclc_symbol,
+        ))
+        .order((
+            scenario_allocations::oclc_number,
+            scenario_allocations::library_id,
+        ))
+        .limit(limit)
+        .into_boxed();
+    if let Some((oclc, library)) = after {
+        query = query.filter(
+            scenario_allocations::oclc_number
+                .gt(oclc)
+                .or(scenario_allocations::oclc_number
+                    .eq(oclc)
+                    .and(scenario_allocations::library_id.gt(library))),
+        );
+    }
+    Ok(query.load(conn)?)
+}
+
+/// Deletes a draft scenario and its allocations; a scenario already applied is kept (409).
+pub fn delete_draft(conn: &mut DbConnection, id: &str) -> Result<(), DbError> {
+    let status: String = scenarios::table
+        .find(id)
+        .select(scenarios::status)
+        .first(conn)
+        .optional()?
+        .ok_or(DbError::NotFound("scenario"))?;
+    if status != DRAFT {
+        return Err(not_draft(&status));
+    }
+    diesel::delete(scenario_allocations::table.filter(scenario_allocations::scenario_id.eq(id)))
+        .execute(conn)?;
+    diesel::delete(scenarios::table.find(id)).execute(conn)?;
+    Ok(())
+}
+
+pub fn not_draft(status: &str) -> DbError {
+    DbError::Conflict {
+        message: format!("the scenario is {status}: only a draft may be deleted or applied"),
+        status: Some(status.to_owned()),
+        version: None,
+    }
+}
+
+/// Marks a draft applied; false when it was no longer a draft.
+pub fn mark_applied(conn: &mut DbConnection, id: &str, at: NaiveDateTime) -> Result<bool, DbError> {
+    Ok(diesel::update(
+        scenarios::table
+            .find(id)
+            .filter(scenarios::status.eq(DRAFT)),
+    )
+    .set((
+        scenarios::status.eq(APPLIED),
+        scenarios::applied_at.eq(Some(at)),
+    ))
+    .execute(conn)?
+        == 1)
+}
