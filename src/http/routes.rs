@@ -45,7 +45,26 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(page("/commitments/{id}").route(web::get().to(detail::show)))
         .service(page("/commitments/{id}/{action}").route(web::post().to(detail::act)))
         .service(page("/titles").route(web::get().to(title_pages::lookup)))
+        .service(
+            page("/withdrawal-check")
+                .route(web::get().to(pages::withdrawal::show))
+                .route(web::post().to(pages::withdrawal::submit)),
+        )
         .service(page("/programs/{id}").route(web::get().to(program_pages::show)))
+        .service(page("/programs/{id}/coverage").route(web::get().to(pages::coverage::show)))
+        .service(
+            page("/programs/{id}/scenarios")
+                .route(web::get().to(pages::scenarios::list))
+                .route(web::post().to(pages::scenarios::create)),
+        )
+        .service(page("/scenarios/{id}").route(web::get().to(pages::scenarios::show)))
+        .service(page("/scenarios/{id}/apply").route(web::post().to(pages::scenarios::apply)))
+        .service(page("/scenarios/{id}/delete").route(web::post().to(pages::scenarios::delete)))
+        .service(
+            page("/libraries/{id}/holdings")
+                .route(web::get().to(pages::holdings::show))
+                .route(web::post().to(pages::holdings::load)),
+        )
         .service(page("/imports/new").route(web::get().to(import_pages::new)))
         .service(page("/imports").route(web::post().to(import_pages::submit)))
         .service(page("/exports").route(web::get().to(export_pages::show)))

@@ -13,7 +13,7 @@ use crate::db::schema::{commitments, programs};
 use crate::db::{DbConnection, DbError};
 
 /// A title's coverage in a program after an action that left it below target.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize, utoipa::ToSchema)]
 pub struct CoverageAfter {
     /// Commitments of the program still keeping a copy (`active`, `release_requested`).
     pub committed: i64,
@@ -71,6 +71,92 @@ pub fn below_target(
                         target_copies: target,
                     },
                 )
+            })
+        })
+        .collect())
+}
+
+/// A title that an action left below its program's target.
+#[derive(Debug, Clone)]
+pub struct FellBelow {
+    pub at: chrono::NaiveDateTime,
+    pub action: String,
+    pub program_id: String,
+    pub program_code: String,
+    pub oclc_number: i64,
+    pub title: String,
+    pub coverage: CoverageAfter,
+}
+
+/// The latest `limit` actions since `since`, in `programs` (all for `None`), that left a title
+/// below target: read off the audit trail, whose events say so (`coverage_after`).
+pub fn fell_below(
+    conn: &mut DbConnection,
+    programs: Option<&[uuid::Uuid]>,
+    since: chrono::NaiveDateTime,
+    limit: i64,
+) -> Result<Vec<FellBelow>, DbError> {
+    use crate::db::schema::{audit_events, titles};
+    let mut query = audit_events::table
+        .filter(crate::shown!(audit_events))
+        .filter(audit_events::at.ge(since))
+        .filter(audit_events::action.eq_any([
+            "decline",
+            "withdraw",
+            "report_loss",
+            "approve_release",
+            "expire",
+        ]))
+        .filter(audit_events::details.like("%\"coverage_after\"%"))
+        .order(audit_events::seq.desc())
+        .limit(limit)
+        .select((
+            audit_events::at,
+            audit_events::action,
+            audit_events::commitment_id,
+            audit_events::details,
+        ))
+        .into_boxed();
+    if let Some(programs) = programs {
+        let ids: Vec<String> = programs.iter().map(uuid::Uuid::to_string).collect();
+        query = query.filter(audit_events::program_id.eq_any(ids));
+    }
+    let events: Vec<(chrono::NaiveDateTime, String, Option<String>, String)> = query.load(conn)?;
+    let ids: Vec<&String> = events
+        .iter()
+        .filter_map(|(_, _, c, _)| c.as_ref())
+        .collect();
+    let subjects: HashMap<String, (String, String, i64, String)> = commitments::table
+        .inner_join(titles::table)
+        .inner_join(programs::table)
+        .filter(commitments::id.eq_any(ids))
+        .select((
+            commitments::id,
+            programs::id,
+            programs::code,
+            titles::oclc_number,
+            titles::title,
+        ))
+        .load::<(String, String, String, i64, String)>(conn)?
+        .into_iter()
+        .map(|(id, program, code, oclc, title)| (id, (program, code, oclc, title)))
+        .collect();
+    Ok(events
+        .into_iter()
+        .filter_map(|(at, action, commitment, details)| {
+            let (program_id, program_code, oclc_number, title) =
+                subjects.get(commitment.as_ref()?)?.clone();
+            let details: serde_json::Value = serde_json::from_str(&details).ok()?;
+            let coverage: CoverageAfter =
+                serde_json::from_value(details.get("coverage_after")?.clone()).ok()?;
+            Some(FellBelow {
+                at,
+                action,
+                program_id,
+                program_code,
+                oclc_number,
+                title,
+                coverage,
             })
         })
         .collect())

@@ -21,7 +21,7 @@ use crate::http::query::Query;
 use crate::http::AppState;
 
 /// The program, if `actor` may read it.
-fn readable(
+pub fn readable(
     conn: &mut DbConnection,
     actor: &Actor,
     program_id: Uuid,
@@ -266,7 +266,7 @@ pub const CSV_HEADER: [&str; 8] = [
     "state",
 ];
 
-fn write_csv(
+pub fn write_csv(
     db: &Db,
     program: &ProgramRow,
     mut filter: CoverageFilter,

@@ -300,7 +300,7 @@ pub async fn allocations(
     Ok(HttpResponse::Ok().json(AllocationList { items, next_cursor }))
 }
 
-fn allocations_csv(
+pub fn allocations_csv(
     db: &Db,
     scenario_id: &str,
     sink: &mut dyn FnMut(Vec<u8>) -> std::io::Result<()>,

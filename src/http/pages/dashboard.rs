@@ -19,6 +19,7 @@ use super::view::{words, CommitmentLine, EventLine};
 use super::{render, Chrome, PageError, Section};
 use crate::db::audit;
 use crate::db::models::commitments::{self, CommitmentFilter};
+use crate::db::models::last_copies::{self, FellBelow};
 use crate::db::models::summary::{self, CountScope};
 use crate::db::models::{programs, users};
 use crate::db::{DbConnection, DbError, MAX_PAGE};
@@ -62,6 +63,10 @@ struct DashboardPage {
     show_events: bool,
     chart: ExpiryChart,
     programs: Vec<ProgramLink>,
+    /// For coordinators and admins: titles that fell below target in the last 30 days.
+    fell_below: Option<Vec<FellBelow>>,
+    /// The programs whose coverage and scenarios the user may work with.
+    coordinates: bool,
 }
 
 /// The lists of commitments that wait for `actor`, or for the other side on `actor`'s behalf.
@@ -172,7 +177,7 @@ pub async fn show(
     let actor = user.actor.clone();
     let today = Utc::now().date_naive();
     let show_events = workflow::side_of_actor(&actor).is_none() || actor.is_admin();
-    let (counts, queues, events, per_year, programs, scope_library) = state
+    let (counts, queues, events, per_year, programs, scope_library, fell_below) = state
         .db
         .read(move |conn| {
             let visible = (!actor.is_admin()).then(|| actor.program_ids.clone());
@@ -205,7 +210,20 @@ pub async fn show(
                 Some(id) => Some(crate::db::models::libraries::find(conn, id)?),
                 None => None,
             };
-            Ok((counts, queues, events, per_year, programs, library))
+            let fell_below = if actor.is_admin() || actor.role == crate::domain::Role::Coordinator {
+                let since = (Utc::now() - chrono::Duration::days(30)).naive_utc();
+                Some(last_copies::fell_below(
+                    conn,
+                    visible.as_deref(),
+                    since,
+                    SHOWN * 2,
+                )?)
+            } else {
+                None
+            };
+            Ok((
+                counts, queues, events, per_year, programs, library, fell_below,
+            ))
         })
         .await?;
     let library_filter = user.actor.library_id;
@@ -242,6 +260,8 @@ pub async fn show(
         events,
         show_events,
         chart: ExpiryChart::new(&per_year),
+        coordinates: fell_below.is_some(),
+        fell_below,
         programs,
     };
     render(StatusCode::OK, &page)

@@ -104,15 +104,15 @@ pub async fn new(
 }
 
 /// The multipart form: its text fields, and the uploaded file spooled into the upload store.
-struct Received {
-    form: Form,
-    upload_id: Option<Uuid>,
-    file: Option<std::fs::File>,
-    file_name: String,
-    size: u64,
+pub(super) struct Received {
+    pub(super) form: Form,
+    pub(super) upload_id: Option<Uuid>,
+    pub(super) file: Option<std::fs::File>,
+    pub(super) file_name: String,
+    pub(super) size: u64,
 }
 
-async fn receive(
+pub(super) async fn receive(
     state: &AppState,
     req: &HttpRequest,
     payload: web::Payload,

@@ -9,20 +9,25 @@ pub mod account;
 pub mod admin;
 mod chart;
 pub mod commitments;
+pub mod coverage;
 pub mod dashboard;
 pub mod detail;
 pub mod exports;
 mod form;
+pub mod holdings;
 pub mod imports;
 pub mod login;
 mod options;
 pub mod programs;
 pub mod propose;
+pub mod scenarios;
 pub mod security;
 pub mod session;
 pub mod titles;
+mod upload_form;
 pub mod uploads;
 pub mod view;
+pub mod withdrawal;
 
 use std::collections::HashMap;
 
@@ -44,6 +49,7 @@ pub enum Section {
     Commitments,
     Propose,
     Titles,
+    Withdrawal,
     Import,
     Export,
     Admin,
@@ -85,7 +91,7 @@ pub fn role_label(actor: &Actor) -> String {
 
 /// The navigation entries `actor` may use, each once; what the role may not use is left out.
 fn nav(actor: &Actor, current: Section) -> Vec<NavItem> {
-    let entries: [(Section, &str, &str, Capability); 8] = [
+    let entries: [(Section, &str, &str, Capability); 9] = [
         (Section::Dashboard, "/", "Dashboard", Capability::Read),
         (
             Section::Commitments,
@@ -100,6 +106,12 @@ fn nav(actor: &Actor, current: Section) -> Vec<NavItem> {
             Capability::Propose,
         ),
         (Section::Titles, "/titles", "Title lookup", Capability::Read),
+        (
+            Section::Withdrawal,
+            "/withdrawal-check",
+            "Withdrawal check",
+            Capability::Read,
+        ),
         (
             Section::Import,
             "/imports/new",

@@ -164,11 +164,21 @@ pub async fn new(
     state: web::Data<AppState>,
     user: PageUser,
 ) -> Result<HttpResponse, PageError> {
+    // A link may fill in the program, library and title (the dashboard's "allocate" does).
+    let prefilled = form_urlencoded::parse(req.query_string().as_bytes())
+        .filter(|(name, _)| {
+            matches!(
+                name.as_ref(),
+                "program_id" | "library_id" | "oclc_number" | "title"
+            )
+        })
+        .map(|(name, value)| (name.into_owned(), value.into_owned()))
+        .collect();
     let page = form_page(
         &req,
         &state,
         &user.0,
-        Form::default(),
+        Form::from_pairs(prefilled),
         FieldErrors::default(),
         None,
     )

@@ -73,6 +73,11 @@ impl UploadStore {
     }
 
     /// Keeps the spooled file of `upload` for a later import.
+    /// Where the bytes of upload `id` are.
+    pub fn path_of(&self, id: Uuid) -> PathBuf {
+        self.data(id)
+    }
+
     pub fn keep(&self, upload: &Upload) -> io::Result<()> {
         let json = serde_json::to_vec(upload).map_err(io::Error::other)?;
         fs::write(self.meta(upload.id), json)

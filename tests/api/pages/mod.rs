@@ -3,6 +3,7 @@
 
 mod account;
 mod admin;
+mod analysis;
 mod commitments;
 mod dashboard;
 mod detail;
