@@ -476,8 +476,8 @@ fn load_demo(db: &Db) -> anyhow::Result<()> {
     let report = demo::load(db, demo::COMMITMENTS)?;
     if report.created {
         println!(
-            "Loaded the demo: 2 programs, 8 libraries, {} commitments.",
-            report.commitments
+            "Loaded the demo: 2 programs, 8 libraries, {} commitments, {} titles held (each library's holdings).",
+            report.commitments, report.holdings
         );
     } else {
         println!("The demo data is already loaded.");

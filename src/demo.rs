@@ -19,6 +19,8 @@ use crate::domain::workflow::Action;
 use crate::domain::{Actor, Role, ValidationErrors};
 use crate::progress;
 
+mod holdings;
+
 /// How many commitments the demo makes.
 pub const COMMITMENTS: usize = 5_400;
 
@@ -34,6 +36,8 @@ pub struct DemoUser {
 pub struct DemoReport {
     pub created: bool,
     pub commitments: usize,
+    /// Titles held, summed over the demo libraries' holdings.
+    pub holdings: u64,
     pub users: Vec<DemoUser>,
 }
 
@@ -122,6 +126,7 @@ pub fn load(db: &Db, commitments: usize) -> anyhow::Result<DemoReport> {
         return Ok(DemoReport {
             created: false,
             commitments: 0,
+            holdings: 0,
             users: demo_users_summary(),
         });
     }
@@ -247,9 +252,11 @@ pub fn load(db: &Db, commitments: usize) -> anyhow::Result<DemoReport> {
         &program_ids,
         &library_ids,
     )?;
+    let held = holdings::load_all(db, &program_ids, &library_ids)?;
     Ok(DemoReport {
         created: true,
         commitments: made,
+        holdings: held,
         users: users_out,
     })
 }

@@ -12,7 +12,10 @@ use serde_json::json;
 use crate::helpers::{self, TestApp};
 use crate::world::World;
 
-crate::on_both_backends!(every_role_does_its_job_in_the_browser);
+crate::on_both_backends!(
+    every_role_does_its_job_in_the_browser,
+    a_scenario_is_run_applied_and_accepted_and_a_last_copy_is_flagged_in_the_browser,
+);
 
 const CHROMIUM: &str = "/usr/bin/chromium";
 const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
@@ -344,5 +347,127 @@ async fn every_role_does_its_job_in_the_browser(app: TestApp) {
         .await
         .unwrap();
     look(&client, "import").await;
+    client.close().await.unwrap();
+}
+
+async fn a_scenario_is_run_applied_and_accepted_and_a_last_copy_is_flagged_in_the_browser(
+    app: TestApp,
+) {
+    let Some(driver) = start_driver().await else {
+        return;
+    };
+    let world = World::new(app).await;
+    let app = &world.app;
+    for (library, file) in [
+        (
+            &world.eym,
+            "oclc_number,title\n9801,Held in the browser\n9802,Held twice\n",
+        ),
+        (&world.amh, "oclc_number,title\n9802,Held twice\n"),
+    ] {
+        let response = app
+            .client
+            .post(format!(
+                "{}/api/v1/libraries/{}/holdings",
+                app.address,
+                library["id"].as_str().unwrap()
+            ))
+            .bearer_auth(&world.admin)
+            .header("content-type", "text/csv")
+            .body(file)
+            .send()
+            .await
+            .unwrap();
+        assert!(response.status().is_success());
+    }
+    let scratch = tempfile::tempdir().unwrap();
+    let downloads = scratch.path().join("downloads");
+    std::fs::create_dir_all(&downloads).unwrap();
+    let client = browser(&driver, &scratch.path().join("profile"), &downloads).await;
+
+    // The coordinator sees the program's coverage, runs a scenario and applies it.
+    sign_in(&client, app, "coord.east@test.org").await;
+    click(&client, Locator::LinkText("coverage")).await;
+    wait(&client, Locator::XPath("//h2[. = 'Titles by state']")).await;
+    look(&client, "coverage").await;
+    assert!(text_of_page(&client).await.contains("Held in the browser"));
+    click(&client, Locator::LinkText("Allocation scenarios")).await;
+    type_in(&client, Locator::Id("name"), "Browser scenario").await;
+    look(&client, "scenarios").await;
+    click(&client, Locator::XPath("//button[. = 'Run the scenario']")).await;
+    wait(&client, Locator::XPath("//h1[. = 'Browser scenario']")).await;
+    look(&client, "scenario").await;
+    assert!(
+        text_of_page(&client).await.contains("3\nallocations"),
+        "{}",
+        text_of_page(&client).await
+    );
+    click(&client, Locator::Css("form[action$='/apply'] button")).await;
+    wait(
+        &client,
+        Locator::XPath("//p[starts-with(., 'Applied: 3 proposals')]"),
+    )
+    .await;
+    sign_out(&client).await;
+
+    // The allocated library accepts one on its dashboard, then checks a withdrawal list.
+    sign_in(&client, app, "cm.eym@test.org").await;
+    let dashboard = text_of_page(&client).await;
+    assert!(dashboard.contains("Held in the browser"), "{dashboard}");
+    click(&client, Locator::LinkText("Held in the browser")).await;
+    wait(&client, Locator::Css("form[action$='/accept'] button"))
+        .await
+        .click()
+        .await
+        .unwrap();
+    wait(&client, Locator::XPath("//p[contains(., 'Done: accept.')]")).await;
+    click(&client, Locator::LinkText("Withdrawal check")).await;
+    let list = scratch.path().join("candidates.csv");
+    std::fs::write(&list, "oclc_number\n9801\n9802\n123456789\n").unwrap();
+    wait(&client, Locator::Id("file"))
+        .await
+        .send_keys(&list.display().to_string())
+        .await
+        .unwrap();
+    click(&client, Locator::XPath("//button[. = 'Check']")).await;
+    wait(&client, Locator::XPath("//h2[starts-with(., 'Answers')]")).await;
+    look(&client, "withdrawal-check").await;
+    assert!(text_of_page(&client).await.contains("3 rows answered"));
+    click(&client, Locator::PartialLinkText("Download every answer")).await;
+    let csv = downloaded(&downloads).await;
+    assert!(csv.starts_with("line,input,oclc_number"), "{csv}");
+    assert!(csv.contains("committed_here"), "{csv}");
+    sign_out(&client).await;
+
+    // A release that leaves a title with no kept copy shows on the coordinator's dashboard.
+    let (_, mine) = app
+        .get(
+            &format!(
+                "/api/v1/commitments?library_id={}&status=active",
+                world.eym["id"].as_str().unwrap()
+            ),
+            &world.cm_eym,
+        )
+        .await;
+    let active = mine["items"][0].clone();
+    let requested = world
+        .ok(
+            &world.cm_eym,
+            &active,
+            "request_release",
+            json!({"reason": "weeding"}),
+        )
+        .await;
+    world
+        .ok(&world.coord_east, &requested, "approve_release", json!({}))
+        .await;
+    sign_in(&client, app, "coord.east@test.org").await;
+    wait(
+        &client,
+        Locator::XPath("//h2[. = 'Titles that fell below target in the last 30 days']"),
+    )
+    .await;
+    look(&client, "dashboard-last-copies").await;
+    assert!(text_of_page(&client).await.contains("Held in the browser"));
     client.close().await.unwrap();
 }
