@@ -433,7 +433,11 @@ async fn a_scenario_is_run_applied_and_accepted_and_a_last_copy_is_flagged_in_th
     wait(&client, Locator::XPath("//h2[starts-with(., 'Answers')]")).await;
     look(&client, "withdrawal-check").await;
     assert!(text_of_page(&client).await.contains("3 rows answered"));
-    click(&client, Locator::PartialLinkText("Download every answer")).await;
+    click(
+        &client,
+        Locator::XPath("//a[starts-with(., 'Download every answer')]"),
+    )
+    .await;
     let csv = downloaded(&downloads).await;
     assert!(csv.starts_with("line,input,oclc_number"), "{csv}");
     assert!(csv.contains("committed_here"), "{csv}");
