@@ -444,3 +444,60 @@ fn answer(scope: &Scope, title: &TitleRow, kept: &[Kept]) -> Answered {
     answered.verdict = Verdict::of(answered.committed_here, &by_program);
     answered
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn read(text: &str) -> Result<(Column, Vec<(u64, String)>), FormatError> {
+        let candidates = Candidates::open(text.as_bytes())?;
+        let column = candidates.column;
+        Ok((column, candidates.map(|c| (c.line, c.input)).collect()))
+    }
+
+    #[test]
+    fn a_named_column_is_read_among_others_with_the_line_of_each_row() {
+        let (column, rows) = read(
+            "\u{feff}Title,ISBN\r\n\"Middlemarch, a study\",0-306-40615-2\r\n\r\nNo isbn,\r\n",
+        )
+        .unwrap();
+        assert_eq!(column, Column::Isbn);
+        assert_eq!(rows, [(2, "0-306-40615-2".to_owned()), (4, String::new())]);
+    }
+
+    #[test]
+    fn one_unnamed_column_is_a_list_of_oclc_numbers_from_the_first_line() {
+        let (column, rows) = read("12345\n\n(OCoLC)ocm00067890\n").unwrap();
+        assert_eq!(column, Column::Oclc);
+        assert_eq!(
+            rows,
+            [
+                (1, "12345".to_owned()),
+                (3, "(OCoLC)ocm00067890".to_owned())
+            ]
+        );
+    }
+
+    #[test]
+    fn a_file_without_an_identifier_column_or_empty_is_refused() {
+        assert!(read("title,author\nA,B\n").is_err());
+        assert!(read("").is_err());
+        assert!(read("\n\n").is_err());
+    }
+
+    #[test]
+    fn each_identifier_is_checked_by_its_column() {
+        assert!(
+            matches!(parse(Column::Oclc, "ocm00012345"), Parsed::Oclc(n) if n.value() == 12345)
+        );
+        assert!(
+            matches!(parse(Column::Isbn, "0-306-40615-2"), Parsed::Code(c) if c == "9780306406157")
+        );
+        assert!(matches!(parse(Column::Issn, "0028-0836"), Parsed::Code(_)));
+        assert!(matches!(parse(Column::Oclc, ""), Parsed::Invalid(_)));
+        assert!(matches!(
+            parse(Column::Isbn, "978-0-306-40615-6"),
+            Parsed::Invalid(_)
+        ));
+    }
+}
