@@ -4,7 +4,6 @@
 
 use std::collections::HashMap;
 
-use diesel::dsl::count_star;
 use diesel::prelude::*;
 use serde::Serialize;
 
@@ -25,21 +24,27 @@ fn kept(
     conn: &mut DbConnection,
     pairs: &[(String, String)],
 ) -> Result<HashMap<(String, String), i64>, DbError> {
+    // Only `title_id` is asked of the database, so that its index is used (SQLite would rather walk
+    // the index on status); a title has few commitments, their status is checked here.
     let titles: Vec<&String> = pairs.iter().map(|(_, t)| t).collect();
     let mut query = commitments::table
         .filter(commitments::title_id.eq_any(titles))
-        .filter(commitments::status.eq_any(["active", "release_requested"]))
-        .group_by((commitments::program_id, commitments::title_id))
-        .select((commitments::program_id, commitments::title_id, count_star()))
+        .select((
+            commitments::program_id,
+            commitments::title_id,
+            commitments::status,
+        ))
         .into_boxed();
     if let Some(shown) = staging::hiding(conn, "commitments")? {
         query = query.filter(shown);
     }
-    Ok(query
-        .load::<(String, String, i64)>(conn)?
-        .into_iter()
-        .map(|(program, title, n)| ((program, title), n))
-        .collect())
+    let mut kept: HashMap<(String, String), i64> = HashMap::new();
+    for (program, title, status) in query.load::<(String, String, String)>(conn)? {
+        if matches!(status.as_str(), "active" | "release_requested") {
+            *kept.entry((program, title)).or_default() += 1;
+        }
+    }
+    Ok(kept)
 }
 
 /// For each (program, title) pair, its coverage when below the program's target.

@@ -82,21 +82,23 @@ pub fn live_libraries(
     program_id: &str,
     title_ids: &[String],
 ) -> Result<HashMap<String, HashSet<String>>, DbError> {
+    // Only `title_id` is asked of the database (its index); status and program are checked here.
     let mut query = commitments::table
         .filter(commitments::title_id.eq_any(title_ids))
-        .filter(commitments::status.eq_any(["proposed", "active", "release_requested"]))
         .select((
             commitments::title_id,
             commitments::program_id,
             commitments::library_id,
+            commitments::status,
         ))
         .into_boxed();
     if let Some(shown) = staging::hiding(conn, "commitments")? {
         query = query.filter(shown);
     }
     let mut live: HashMap<String, HashSet<String>> = HashMap::new();
-    for (title, program, library) in query.load::<(String, String, String)>(conn)? {
-        if program == program_id {
+    for (title, program, library, status) in query.load::<(String, String, String, String)>(conn)? {
+        let is_live = matches!(status.as_str(), "proposed" | "active" | "release_requested");
+        if is_live && program == program_id {
             live.entry(title).or_default().insert(library);
         }
     }
