@@ -194,27 +194,24 @@ impl Verdict {
     }
 }
 
-/// Whether `actor` may check withdrawals for `library_id`, a member of `library_programs`: an admin
-/// for any library, a collection manager for its own, a coordinator or auditor for the libraries
-/// of its programs.
+/// Whether `actor` may check withdrawals for `library_id`, a member of `library_programs`: the
+/// libraries it may act for or read — an admin any library, anyone else its own library or a member
+/// of one of its programs (whose commitments it reads).
 pub fn may_check(
     actor: &crate::domain::Actor,
     library_id: Uuid,
     library_programs: &[Uuid],
 ) -> Result<(), crate::domain::workflow::Refusal> {
-    use crate::domain::Role;
-    let allowed = match actor.role {
-        Role::Admin => true,
-        Role::CollectionManager => actor.library_id == Some(library_id),
-        Role::Coordinator | Role::Auditor => library_programs
+    let allowed = actor.is_admin()
+        || actor.library_id == Some(library_id)
+        || library_programs
             .iter()
-            .any(|p| actor.program_ids.contains(p)),
-    };
+            .any(|p| actor.program_ids.contains(p));
     if allowed {
         Ok(())
     } else {
         Err(crate::domain::workflow::Refusal::Forbidden(
-            "you may check withdrawals only for your own library, or the libraries of your programs"
+            "you may check withdrawals only for your own library or the libraries of your programs"
                 .into(),
         ))
     }
@@ -283,6 +280,40 @@ mod tests {
         assert_eq!(Verdict::of(false, &[(1, 2)]), Verdict::FewCopies);
         assert_eq!(Verdict::of(false, &[(0, 2)]), Verdict::NotRetained);
         assert_eq!(Verdict::of(false, &[]), Verdict::NotRetained);
+    }
+
+    #[test]
+    fn a_check_is_for_ones_own_library_or_a_library_of_ones_programs() {
+        use crate::domain::{Actor, Role};
+        let (library, program, elsewhere) = (Uuid::now_v7(), Uuid::now_v7(), Uuid::now_v7());
+        let actor = |role, library_id, programs: Vec<Uuid>| Actor {
+            user_id: Uuid::now_v7(),
+            role,
+            library_id,
+            program_ids: programs,
+        };
+        let member_of = [program];
+        assert!(may_check(&actor(Role::Admin, None, vec![]), library, &member_of).is_ok());
+        assert!(may_check(
+            &actor(Role::CollectionManager, Some(library), vec![]),
+            library,
+            &[]
+        )
+        .is_ok());
+        let sibling = actor(Role::CollectionManager, Some(Uuid::now_v7()), vec![program]);
+        assert!(may_check(&sibling, library, &member_of).is_ok());
+        assert!(may_check(
+            &actor(Role::Auditor, None, vec![program]),
+            library,
+            &member_of
+        )
+        .is_ok());
+        assert!(may_check(
+            &actor(Role::Coordinator, None, vec![elsewhere]),
+            library,
+            &member_of
+        )
+        .is_err());
     }
 
     #[test]

@@ -135,8 +135,18 @@ async fn isbns_and_a_headerless_list_of_numbers_are_read_too(app: TestApp) {
 async fn a_list_the_caller_may_not_check_or_cannot_read_is_refused_before_any_answer(app: TestApp) {
     let w = World::new(app).await;
     let eym = format!("library_id={}", id(&w.eym));
+    let (status, _, _) = check(&w, &w.cm_dkc, &eym, "oclc_number\n1\n").await;
+    assert_eq!(
+        status,
+        StatusCode::FORBIDDEN,
+        "EYM is in no program of DKC's"
+    );
     let (status, _, _) = check(&w, &w.cm_amh, &eym, "oclc_number\n1\n").await;
-    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        status,
+        StatusCode::OK,
+        "a library of one's program may be read"
+    );
     let (status, _, _) = check(&w, &w.auditor_west, &eym, "oclc_number\n1\n").await;
     assert_eq!(status, StatusCode::FORBIDDEN);
     let (status, _, text) = check(&w, &w.cm_eym, &eym, "title,author\nA,B\n").await;

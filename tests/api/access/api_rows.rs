@@ -163,7 +163,7 @@ pub fn rows() -> Vec<Row> {
             "/api/v1/withdrawal-check?library_id={library}",
             None,
             ApiCsv,
-            "401 200 200 403 200 403 403 200 403",
+            "401 200 200 403 200 200 403 200 403",
         ),
         row(
             GET,

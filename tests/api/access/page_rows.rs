@@ -37,7 +37,7 @@ pub fn rows() -> Vec<Row> {
         row(GET, "/libraries/{library}/holdings", None, Page(Option::None), "303 200 200 200 200 200 200 200 200"),
         row(POST, "/libraries/{library}/holdings", None, Upload, "303 200 200 403 200 403 403 403 403"),
         row(GET, "/withdrawal-check", None, Page(Option::None), "303 200 200 200 200 200 200 200 200"),
-        row(POST, "/withdrawal-check", None, Upload, "303 200 200 403 200 403 403 200 403"),
+        row(POST, "/withdrawal-check", None, Upload, "303 200 200 403 200 200 403 200 403"),
         row(GET, "/imports/new", None, Page(Option::None), "303 200 200 200 200 200 200 403 403"),
         row(POST, "/imports", None, Upload, "303 200 200 403 200 403 403 403 403"),
         row(GET, "/exports", None, Page(Option::None), "303 200 200 200 200 200 200 200 200"),
