@@ -110,8 +110,9 @@ pub fn load(
         if batch.is_empty() {
             continue;
         }
-        let stored =
-            db.write_blocking(|conn| store::store_batch(conn, library_id, generation, &batch))?;
+        let stored = db.write_blocking(|conn| {
+            store::store_batch(conn, library_id, generation, &batch, replace)
+        })?;
         report.new_titles += stored.new_titles;
     }
     let audit_actor = AuditActor::from(actor);

@@ -90,12 +90,20 @@ fn facts_of(holding: &Holding) -> TitleFacts {
 
 /// Stores a batch of holdings of `library_id` under `generation`: titles found by their number or
 /// a merged one, the unknown created, and each title held once.
+///
+/// A batch of a new generation (`unpublished`) is not seen by anyone until [`publish`]: on
+/// PostgreSQL its commit does not wait for the WAL to reach the disk (a crash loses only a load that
+/// was not made current; the publish commit, which waits, flushes every batch before it).
 pub fn store_batch(
     conn: &mut DbConnection,
     library_id: &str,
     generation: i64,
     batch: &[Holding],
+    unpublished: bool,
 ) -> Result<Stored, DbError> {
+    if let (DbConnection::Postgres(_), true) = (&*conn, unpublished) {
+        diesel::sql_query("SET LOCAL synchronous_commit TO OFF").execute(conn)?;
+    }
     let numbers: Vec<i64> = batch
         .iter()
         .flat_map(|h| std::iter::once(h.oclc_number).chain(h.aliases.iter().copied()))
