@@ -132,7 +132,8 @@ pub fn view_of(conn: &mut DbConnection, row: ScenarioRow) -> Result<ScenarioView
     })
 }
 
-fn may_manage(actor: &Actor, program_id: Uuid) -> Result<(), DbError> {
+/// Whether `actor` works with the scenarios of `program_id`: its coordinators and admins.
+pub fn may_manage(actor: &Actor, program_id: Uuid) -> Result<(), DbError> {
     if workflow::may_expire_program(actor, program_id) {
         Ok(())
     } else {

@@ -12,7 +12,6 @@ use super::{render, Chrome, PageError, Section};
 use crate::db::models::coverage::{self, CoverageFilter, CoverageItem, LibraryCoverage};
 use crate::db::models::programs::ProgramRow;
 use crate::domain::holdings::CoverageState;
-use crate::domain::Role;
 use crate::error::ApiError;
 use crate::http::api::coverage::{readable, write_csv};
 use crate::http::pagination::{decode_cursor, encode_cursor};
@@ -158,9 +157,7 @@ pub async fn show(
         items,
         next,
         csv_link: format!("/programs/{}/coverage?{state_query}format=csv", program.id),
-        coordinator: user.actor.is_admin()
-            || (user.actor.role == Role::Coordinator
-                && user.actor.program_ids.contains(&program_id)),
+        coordinator: crate::domain::workflow::may_expire_program(&user.actor, program_id),
         program,
     };
     render(StatusCode::OK, &page)

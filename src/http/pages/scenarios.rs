@@ -18,7 +18,7 @@ use crate::domain::allocation::Preference;
 use crate::domain::ValidationErrors;
 use crate::error::ApiError;
 use crate::http::api::scenarios::{
-    create_scenario, managed, view_of, ScenarioRequest, ScenarioView,
+    create_scenario, managed, may_manage, view_of, ScenarioRequest, ScenarioView,
 };
 use crate::http::extractors::CurrentUser;
 use crate::http::AppState;
@@ -79,12 +79,7 @@ async fn list_page(
         .db
         .read(move |conn| {
             let program = programs::find(conn, program_id)?;
-            if !crate::domain::workflow::may_expire_program(&actor, program_id) {
-                return Err(DbError::Forbidden(
-                    "only a coordinator of the program (or an admin) works with its scenarios"
-                        .into(),
-                ));
-            }
+            may_manage(&actor, program_id)?;
             let scenarios = store::of_program(conn, &program.id)?;
             let members = libraries::of_programs(conn, Some(&[program_id]))?;
             Ok((program, scenarios, members))
