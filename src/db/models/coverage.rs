@@ -1,11 +1,13 @@
 //! Coverage of a program's titles: for each title a member library holds or the program keeps,
 //! how many libraries hold it, how many keep it (`active` and `release_requested` commitments)
-//! and how many are proposed. Always read from the tables themselves, so the next read after any
-//! action, import or holdings load reflects it.
+//! and how many are proposed.
 //!
-//! One aggregate over the program's holdings and live commitments, written in SQL (a `UNION ALL`
-//! grouped by title, which diesel's builder does not express); the state of a title is the
-//! domain's rule ([`CoverageState::of`]) applied to its count of committed copies.
+//! Read from the counts the database keeps in the transaction of every change (the `coverage`,
+//! `coverage_states` and `coverage_libraries` tables, written only by the triggers of migration
+//! `2026-12-02-000006_coverage_counts`), so the next read after any action, import, expiry or
+//! holdings load reflects it and a summary reads a few rows whatever the program's size. A
+//! title's `state` there is the domain's rule ([`CoverageState::of`]) written in SQL; these
+//! reads turn it back into the domain's type.
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -18,34 +20,6 @@ use super::staging;
 use crate::db::schema::{holdings, holdings_sets, libraries, program_members};
 use crate::db::{DbConnection, DbError};
 use crate::domain::holdings::CoverageState;
-
-/// Each title of the program with its counts; `?` binds, in order: the library whose titles are
-/// marked `mine` (holdings), the program (holdings), the same library (commitments), the program.
-fn per_title(conn: &mut DbConnection) -> Result<String, DbError> {
-    let shown = staging::hiding_sql(conn, "c")?
-        .map(|condition| format!(" AND {condition}"))
-        .unwrap_or_default();
-    Ok(format!(
-        "SELECT u.title_id AS title_id, SUM(u.held) AS held, SUM(u.committed) AS committed,
-                SUM(u.proposed) AS proposed, SUM(u.mine) AS mine
-           FROM (SELECT h.title_id AS title_id, 1 AS held, 0 AS committed, 0 AS proposed,
-                        CASE WHEN h.library_id = ? THEN 1 ELSE 0 END AS mine
-                   FROM holdings h
-                   JOIN holdings_sets s ON s.library_id = h.library_id AND s.generation = h.generation
-                   JOIN program_members m ON m.library_id = h.library_id
-                  WHERE m.program_id = ?
-                 UNION ALL
-                 SELECT c.title_id, 0,
-                        CASE WHEN c.status = 'proposed' THEN 0 ELSE 1 END,
-                        CASE WHEN c.status = 'proposed' THEN 1 ELSE 0 END,
-                        CASE WHEN c.library_id = ? AND c.status <> 'proposed' THEN 1 ELSE 0 END
-                   FROM commitments c
-                  WHERE c.program_id = ?
-                    AND c.status IN ('proposed', 'active', 'release_requested'){shown}) u
-          GROUP BY u.title_id
-         HAVING SUM(u.held) > 0 OR SUM(u.committed) > 0"
-    ))
-}
 
 /// `?` placeholders as the connection's backend writes them (`$1`, `$2`, … on PostgreSQL).
 fn numbered(conn: &DbConnection, sql: &str) -> String {
@@ -67,12 +41,26 @@ fn numbered(conn: &DbConnection, sql: &str) -> String {
     }
 }
 
+/// A title's state as the counts table writes it.
+fn state_of(text: &str) -> Result<CoverageState, DbError> {
+    CoverageState::parse(text)
+        .map_err(|_| DbError::Unavailable(format!("coverage holds an unknown state {text:?}")))
+}
+
 #[derive(QueryableByName)]
-struct CommittedCount {
-    #[diesel(sql_type = BigInt)]
-    committed: i64,
+struct StateCount {
+    #[diesel(sql_type = Text)]
+    state: String,
     #[diesel(sql_type = BigInt)]
     titles: i64,
+}
+
+#[derive(QueryableByName)]
+struct LibraryCount {
+    #[diesel(sql_type = Text)]
+    library_id: String,
+    #[diesel(sql_type = BigInt)]
+    committed: i64,
 }
 
 /// One member library's part in the program's coverage.
@@ -97,23 +85,16 @@ pub struct CoverageSummary {
 
 /// Titles of `program` by state, and each member library's holdings and kept commitments.
 pub fn summary(conn: &mut DbConnection, program: &ProgramRow) -> Result<CoverageSummary, DbError> {
-    let target = i64::from(program.target_copies);
-    let sql = format!(
-        "SELECT x.committed AS committed, COUNT(*) AS titles FROM ({}) x GROUP BY x.committed",
-        per_title(conn)?
-    );
-    let counts: Vec<CommittedCount> = diesel::sql_query(numbered(conn, &sql))
-        .bind::<Text, _>("")
-        .bind::<Text, _>(&program.id)
-        .bind::<Text, _>("")
-        .bind::<Text, _>(&program.id)
-        .load(conn)?;
+    let counts: Vec<StateCount> = diesel::sql_query(numbered(
+        conn,
+        "SELECT state, titles FROM coverage_states WHERE program_id = ?",
+    ))
+    .bind::<Text, _>(&program.id)
+    .load(conn)?;
     let mut by_state: BTreeMap<CoverageState, i64> =
         CoverageState::ALL.into_iter().map(|s| (s, 0)).collect();
     for count in &counts {
-        *by_state
-            .entry(CoverageState::of(count.committed, target))
-            .or_default() += count.titles;
+        *by_state.entry(state_of(&count.state)?).or_default() += count.titles;
     }
     let members: Vec<(String, String, String)> = program_members::table
         .inner_join(libraries::table)
@@ -128,7 +109,15 @@ pub fn summary(conn: &mut DbConnection, program: &ProgramRow) -> Result<Coverage
         .load::<(String, i64)>(conn)?
         .into_iter()
         .collect();
-    let committed = committed_by_library(conn, &program.id)?;
+    let committed: HashMap<String, i64> = diesel::sql_query(numbered(
+        conn,
+        "SELECT library_id, committed FROM coverage_libraries WHERE program_id = ?",
+    ))
+    .bind::<Text, _>(&program.id)
+    .load::<LibraryCount>(conn)?
+    .into_iter()
+    .map(|row| (row.library_id, row.committed))
+    .collect();
     Ok(CoverageSummary {
         titles: by_state.values().sum(),
         by_state,
@@ -143,25 +132,6 @@ pub fn summary(conn: &mut DbConnection, program: &ProgramRow) -> Result<Coverage
             })
             .collect(),
     })
-}
-
-/// Kept commitments of the program by library.
-fn committed_by_library(
-    conn: &mut DbConnection,
-    program_id: &str,
-) -> Result<HashMap<String, i64>, DbError> {
-    use crate::db::schema::commitments;
-    use diesel::dsl::count_star;
-    let mut query = commitments::table
-        .filter(commitments::program_id.eq(program_id))
-        .filter(commitments::status.eq_any(["active", "release_requested"]))
-        .group_by(commitments::library_id)
-        .select((commitments::library_id, count_star()))
-        .into_boxed();
-    if let Some(shown) = staging::hiding(conn, "commitments")? {
-        query = query.filter(shown);
-    }
-    Ok(query.load::<(String, i64)>(conn)?.into_iter().collect())
 }
 
 /// Which of a program's titles a list shows.
@@ -202,64 +172,104 @@ struct ItemRow {
     committed: i64,
     #[diesel(sql_type = BigInt)]
     proposed: i64,
+    #[diesel(sql_type = Text)]
+    state: String,
 }
 
-/// The committed counts a state covers, as an inclusive range.
-fn committed_range(state: Option<CoverageState>, target: i64) -> (i64, i64) {
-    match state {
-        None => (0, i64::MAX),
-        Some(CoverageState::Unretained) => (0, 0),
-        Some(CoverageState::AtRisk) => (1, target - 1),
-        Some(CoverageState::Met) => (target, target),
-        Some(CoverageState::OverRetained) => (target + 1, i64::MAX),
-    }
+/// The condition that keeps a title `c` the library bound twice (`?`) holds as a member of the
+/// program, or keeps a copy of in it. The live statuses are spelled as the partial unique index
+/// on live commitments states them, so that SQLite, without statistics, finds the commitment by
+/// (program, library, title) rather than walking all the library's commitments.
+fn library_condition(conn: &mut DbConnection) -> Result<String, DbError> {
+    let shown = staging::hiding_sql(conn, "k")?
+        .map(|condition| format!(" AND {condition}"))
+        .unwrap_or_default();
+    Ok(format!(
+        " AND (EXISTS (SELECT 1 FROM holdings h
+                         JOIN holdings_sets s
+                           ON s.library_id = h.library_id AND s.generation = h.generation
+                         JOIN program_members m
+                           ON m.library_id = h.library_id AND m.program_id = c.program_id
+                        WHERE h.library_id = ? AND h.title_id = c.title_id)
+               OR EXISTS (SELECT 1 FROM commitments k
+                           WHERE k.program_id = c.program_id AND k.library_id = ?
+                             AND k.title_id = c.title_id
+                             AND k.status IN ('proposed', 'active', 'release_requested')
+                             AND k.status <> 'proposed'{shown}))"
+    ))
 }
 
-/// Up to `limit` titles of `program` passing `filter`, in OCLC number order.
+/// Up to `limit` titles of `program` passing `filter`, in OCLC number order: a walk of the
+/// counts table's index on (program, state, OCLC number) from the keyset on.
 pub fn list(
     conn: &mut DbConnection,
     program: &ProgramRow,
     filter: &CoverageFilter,
     limit: i64,
 ) -> Result<Vec<CoverageItem>, DbError> {
-    let target = i64::from(program.target_copies);
-    let (low, high) = committed_range(filter.state, target);
-    let library = filter.library_id.map(|l| l.to_string()).unwrap_or_default();
+    let state = match filter.state {
+        Some(_) => "c.state = ?",
+        None => "c.state IS NOT NULL",
+    };
+    let library = match filter.library_id {
+        Some(_) => library_condition(conn)?,
+        None => String::new(),
+    };
     let sql = format!(
-        "SELECT x.title_id AS title_id, t.oclc_number AS oclc_number, t.title AS title,
-                t.format AS format, x.committed AS committed, x.proposed AS proposed
-           FROM ({}) x
-           JOIN titles t ON t.id = x.title_id
-          WHERE x.committed BETWEEN ? AND ? AND (? = '' OR x.mine > 0) AND t.oclc_number > ?
-          ORDER BY t.oclc_number
-          LIMIT ?",
-        per_title(conn)?
+        "SELECT c.title_id AS title_id, c.oclc_number AS oclc_number, t.title AS title,
+                t.format AS format, CAST(c.committed AS BIGINT) AS committed,
+                CAST(c.proposed AS BIGINT) AS proposed, c.state AS state
+           FROM coverage c
+           JOIN titles t ON t.id = c.title_id
+          WHERE c.program_id = ? AND {state} AND c.oclc_number > ?{library}
+          ORDER BY c.oclc_number
+          LIMIT ?"
     );
-    let rows: Vec<ItemRow> = diesel::sql_query(numbered(conn, &sql))
-        .bind::<Text, _>(&library)
-        .bind::<Text, _>(&program.id)
-        .bind::<Text, _>(&library)
-        .bind::<Text, _>(&program.id)
-        .bind::<BigInt, _>(low)
-        .bind::<BigInt, _>(high)
-        .bind::<Text, _>(&library)
-        .bind::<BigInt, _>(filter.after.unwrap_or(0))
-        .bind::<BigInt, _>(limit)
-        .load(conn)?;
+    let sql = numbered(conn, &sql);
+    let after = filter.after.unwrap_or(0);
+    let rows: Vec<ItemRow> = match (filter.state, filter.library_id) {
+        (Some(s), Some(l)) => diesel::sql_query(sql)
+            .bind::<Text, _>(&program.id)
+            .bind::<Text, _>(s.as_str())
+            .bind::<BigInt, _>(after)
+            .bind::<Text, _>(l.to_string())
+            .bind::<Text, _>(l.to_string())
+            .bind::<BigInt, _>(limit)
+            .load(conn)?,
+        (Some(s), None) => diesel::sql_query(sql)
+            .bind::<Text, _>(&program.id)
+            .bind::<Text, _>(s.as_str())
+            .bind::<BigInt, _>(after)
+            .bind::<BigInt, _>(limit)
+            .load(conn)?,
+        (None, Some(l)) => diesel::sql_query(sql)
+            .bind::<Text, _>(&program.id)
+            .bind::<BigInt, _>(after)
+            .bind::<Text, _>(l.to_string())
+            .bind::<Text, _>(l.to_string())
+            .bind::<BigInt, _>(limit)
+            .load(conn)?,
+        (None, None) => diesel::sql_query(sql)
+            .bind::<Text, _>(&program.id)
+            .bind::<BigInt, _>(after)
+            .bind::<BigInt, _>(limit)
+            .load(conn)?,
+    };
     let mut held_by = holders(conn, &program.id, rows.iter().map(|r| r.title_id.as_str()))?;
-    Ok(rows
-        .into_iter()
-        .map(|row| CoverageItem {
-            held_by: held_by.remove(&row.title_id).unwrap_or_default(),
-            state: CoverageState::of(row.committed, target),
-            title_id: row.title_id,
-            oclc_number: row.oclc_number,
-            title: row.title,
-            format: row.format,
-            committed: row.committed,
-            proposed: row.proposed,
+    rows.into_iter()
+        .map(|row| {
+            Ok(CoverageItem {
+                held_by: held_by.remove(&row.title_id).unwrap_or_default(),
+                state: state_of(&row.state)?,
+                title_id: row.title_id,
+                oclc_number: row.oclc_number,
+                title: row.title,
+                format: row.format,
+                committed: row.committed,
+                proposed: row.proposed,
+            })
         })
-        .collect())
+        .collect()
 }
 
 #[derive(QueryableByName)]
@@ -287,25 +297,28 @@ pub fn short_titles(
     unretained: bool,
     at_risk: bool,
 ) -> Result<Vec<Short>, DbError> {
-    let target = i64::from(program.target_copies);
-    let low = if unretained { 0 } else { 1 };
-    let high = if at_risk { target - 1 } else { 0 };
-    let sql = format!(
-        "SELECT x.title_id AS title_id, t.oclc_number AS oclc_number, x.committed AS committed
-           FROM ({}) x
-           JOIN titles t ON t.id = x.title_id
-          WHERE x.committed BETWEEN ? AND ?
-          ORDER BY t.oclc_number",
-        per_title(conn)?
-    );
-    let rows: Vec<ShortRow> = diesel::sql_query(numbered(conn, &sql))
-        .bind::<Text, _>("")
-        .bind::<Text, _>(&program.id)
-        .bind::<Text, _>("")
-        .bind::<Text, _>(&program.id)
-        .bind::<BigInt, _>(low)
-        .bind::<BigInt, _>(high)
-        .load(conn)?;
+    let states = [
+        (unretained, CoverageState::Unretained),
+        (at_risk, CoverageState::AtRisk),
+    ];
+    let mut rows: Vec<ShortRow> = Vec::new();
+    for (wanted, state) in states {
+        if wanted {
+            rows.extend(
+                diesel::sql_query(numbered(
+                    conn,
+                    "SELECT title_id, oclc_number, CAST(committed AS BIGINT) AS committed
+                       FROM coverage
+                      WHERE program_id = ? AND state = ?
+                      ORDER BY oclc_number",
+                ))
+                .bind::<Text, _>(&program.id)
+                .bind::<Text, _>(state.as_str())
+                .load::<ShortRow>(conn)?,
+            );
+        }
+    }
+    rows.sort_by_key(|r| r.oclc_number);
     Ok(rows
         .into_iter()
         .map(|r| Short {

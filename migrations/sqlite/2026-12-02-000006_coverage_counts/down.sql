@@ -1,0 +1,15 @@
+DROP TRIGGER coverage_state_inserted;
+DROP TRIGGER coverage_state_updated;
+DROP TRIGGER coverage_commitment_inserted;
+DROP TRIGGER coverage_commitment_updated;
+DROP TRIGGER coverage_commitment_deleted;
+DROP TRIGGER coverage_import_published;
+DROP TRIGGER coverage_holding_inserted;
+DROP TRIGGER coverage_holding_deleted;
+DROP TRIGGER coverage_holdings_published;
+DROP TRIGGER coverage_member_added;
+DROP TRIGGER coverage_member_removed;
+DROP TRIGGER coverage_target_changed;
+DROP TABLE coverage_states;
+DROP TABLE coverage_libraries;
+DROP TABLE coverage;
