@@ -12,6 +12,7 @@ crate::on_both_backends!(
     a_holdings_file_without_oclc_number_column_is_refused_whole,
     coverage_counts_titles_by_state_and_lists_them_in_pages_and_csv,
     coverage_follows_the_next_action_at_once,
+    coverage_counts_a_staged_import_once_published_and_an_added_holding_at_once,
 );
 
 /// Posts `body` as `library`'s holdings file.
@@ -296,5 +297,119 @@ async fn coverage_follows_the_next_action_at_once(app: TestApp) {
     assert_eq!(
         last["titles"], 1,
         "the replaced holdings no longer hold 9101: {last}"
+    );
+}
+
+/// Posts an `all_or_nothing` import of `file` for EYM in EAST; the rows it imported.
+async fn import_all_or_nothing(w: &World, file: &str) -> i64 {
+    let response = w
+        .app
+        .client
+        .post(format!(
+            "{}/api/v1/imports?program_id={}&library_id={}&mode=all_or_nothing",
+            w.app.address,
+            id(&w.east),
+            id(&w.eym)
+        ))
+        .bearer_auth(&w.cm_eym)
+        .body(file.to_owned())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let report: Value = response.json().await.unwrap();
+    report["imported"].as_i64().unwrap()
+}
+
+async fn coverage_counts_a_staged_import_once_published_and_an_added_holding_at_once(app: TestApp) {
+    let w = World::new(app).await;
+    let summary = format!("/api/v1/programs/{}/coverage/summary", id(&w.east));
+    let counts = |v: &Value| {
+        ["titles", "unretained", "at_risk", "met", "over_retained"].map(|k| v[k].as_i64().unwrap())
+    };
+    holds(&w, &w.eym, &[9201]).await;
+    let (status, report) = load(
+        &w,
+        &w.admin,
+        &w.amh,
+        "format=csv&mode=add",
+        "oclc_number\n9202\n",
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{report}");
+    let (_, before) = w.app.get(&summary, &w.admin).await;
+    assert_eq!(counts(&before), [2, 2, 0, 0, 0], "{before}");
+
+    // A staged import refused whole (its last row is bad) leaves every count as it was.
+    let refused =
+        import_all_or_nothing(&w, "oclc_number,title\n9201,A\n9203,B\nnot-a-number,C\n").await;
+    assert_eq!(refused, 0);
+    assert_eq!(
+        counts(&w.app.get(&summary, &w.admin).await.1),
+        [2, 2, 0, 0, 0]
+    );
+
+    assert_eq!(
+        import_all_or_nothing(&w, "oclc_number,title\n9201,A\n9203,B\n").await,
+        2
+    );
+    // The collection manager's rows are proposals: counted as proposed, keeping nothing yet.
+    let (_, proposed) = w.app.get(&summary, &w.admin).await;
+    assert_eq!(counts(&proposed), [2, 2, 0, 0, 0], "{proposed}");
+    let (_, listed) = w
+        .app
+        .get(
+            &format!("/api/v1/programs/{}/coverage?state=unretained", id(&w.east)),
+            &w.admin,
+        )
+        .await;
+    assert_eq!(listed["items"][0]["oclc_number"], 9201, "{listed}");
+    assert_eq!(listed["items"][0]["proposed"], 1, "{listed}");
+    let (_, mine) = w
+        .app
+        .get(
+            &format!(
+                "/api/v1/commitments?program_id={}&status=proposed",
+                id(&w.east)
+            ),
+            &w.admin,
+        )
+        .await;
+    for proposal in mine["items"].as_array().unwrap() {
+        w.ok(&w.coord_east, proposal, "accept", json!({})).await;
+    }
+    let (_, after) = w.app.get(&summary, &w.admin).await;
+    // 9201 and 9203 are kept once each (target 2): at risk; 9202 is held by AMH alone.
+    assert_eq!(counts(&after), [3, 1, 2, 0, 0], "{after}");
+    let eym = after["by_library"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["oclc_symbol"] == "EYM")
+        .unwrap();
+    assert_eq!(eym["committed"], 2, "{after}");
+
+    let (status, list) = w
+        .app
+        .get(
+            &format!(
+                "/api/v1/programs/{}/coverage?library_id={}",
+                id(&w.east),
+                id(&w.eym)
+            ),
+            &w.admin,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{list}");
+    let numbers: Vec<i64> = list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["oclc_number"].as_i64().unwrap())
+        .collect();
+    assert_eq!(
+        numbers,
+        [9201, 9203],
+        "EYM holds 9201 and keeps 9201 and 9203: {list}"
     );
 }
