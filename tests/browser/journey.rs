@@ -473,5 +473,52 @@ async fn a_scenario_is_run_applied_and_accepted_and_a_last_copy_is_flagged_in_th
     .await;
     look(&client, "dashboard-last-copies").await;
     assert!(text_of_page(&client).await.contains("Held in the browser"));
+
+    // From the coverage page, EYM's holdings page: an added title shows in the coverage at once.
+    client
+        .goto(&format!(
+            "{}/programs/{}/coverage",
+            app.address,
+            world.east["id"].as_str().unwrap()
+        ))
+        .await
+        .unwrap();
+    click(
+        &client,
+        Locator::XPath("//tr[th[contains(., 'Library EYM')]]//a[. = 'holdings']"),
+    )
+    .await;
+    wait(&client, Locator::XPath("//h2[. = 'Load a holdings file']")).await;
+    let added = scratch.path().join("more-holdings.csv");
+    std::fs::write(&added, "oclc_number,title\n9803,Added in the browser\n").unwrap();
+    client
+        .find(Locator::Id("holdings_mode"))
+        .await
+        .unwrap()
+        .select_by_value("add")
+        .await
+        .unwrap();
+    wait(&client, Locator::Id("file"))
+        .await
+        .send_keys(&added.display().to_string())
+        .await
+        .unwrap();
+    click(&client, Locator::XPath("//button[. = 'Load']")).await;
+    wait(
+        &client,
+        Locator::XPath("//p[. = 'The holdings were loaded.']"),
+    )
+    .await;
+    look(&client, "holdings").await;
+    assert!(
+        text_of_page(&client).await.contains("3\ntitles held"),
+        "{}",
+        text_of_page(&client).await
+    );
+    client.back().await.unwrap();
+    client.back().await.unwrap();
+    client.refresh().await.unwrap();
+    wait(&client, Locator::XPath("//h2[. = 'Titles by state']")).await;
+    assert!(text_of_page(&client).await.contains("Added in the browser"));
     client.close().await.unwrap();
 }
