@@ -13,6 +13,7 @@ crate::on_both_backends!(
     coverage_counts_titles_by_state_and_lists_them_in_pages_and_csv,
     coverage_follows_the_next_action_at_once,
     coverage_counts_a_staged_import_once_published_and_an_added_holding_at_once,
+    a_replacing_load_removes_every_row_of_the_holdings_it_replaced,
 );
 
 /// Posts `body` as `library`'s holdings file.
@@ -412,4 +413,23 @@ async fn coverage_counts_a_staged_import_once_published_and_an_added_holding_at_
         [9201, 9203],
         "EYM holds 9201 and keeps 9201 and 9203: {list}"
     );
+}
+
+async fn a_replacing_load_removes_every_row_of_the_holdings_it_replaced(app: TestApp) {
+    use diesel::prelude::*;
+    use retention_registry::db::schema::holdings;
+    let w = World::new(app).await;
+    // More rows than one clearing batch (5,000), so that the old ones go in several.
+    let big: Vec<i64> = (0..12_000).map(|n| 3_000_000 + n).collect();
+    holds(&w, &w.eym, &big).await;
+    holds(&w, &w.eym, &[9301, 9302, 9303]).await;
+    let db = retention_registry::db::Db::connect(&w.app.db.url, 1).unwrap();
+    let rows: i64 = holdings::table
+        .filter(holdings::library_id.eq(id(&w.eym)))
+        .count()
+        .get_result(&mut *db.conn().unwrap())
+        .unwrap();
+    assert_eq!(rows, 3, "only the current holdings remain");
+    let summary = format!("/api/v1/programs/{}/coverage/summary", id(&w.east));
+    assert_eq!(w.app.get(&summary, &w.admin).await.1["unretained"], 3);
 }

@@ -221,39 +221,57 @@ pub fn publish(
 /// Removes the rows of generations older than the library's current one, a batch per transaction;
 /// the rows removed. Rows of a newer generation belong to a load still running (or one that
 /// died, cleared once a later load is published).
+///
+/// Each old generation is walked in title order from where the last batch stopped, so that no
+/// batch reads again the index entries of the rows already removed (on PostgreSQL they stay in the
+/// index until vacuumed, and a walk from the start of the range grew with every batch).
 pub fn clear_old(db: &Db, library_id: &str) -> Result<u64, DbError> {
     let mut removed = 0;
+    let mut at: Option<(i64, String)> = None;
     loop {
-        let n = db.write_blocking(|conn| {
+        let (n, next) = db.write_blocking(|conn| {
             let Some(set) = set_of(conn, library_id)? else {
-                return Ok(0);
+                return Ok((0, None));
             };
-            let old: Vec<(i64, String)> = holdings::table
+            let old = holdings::table
                 .filter(holdings::library_id.eq(library_id))
-                .filter(holdings::generation.lt(set.generation))
-                .select((holdings::generation, holdings::title_id))
+                .filter(holdings::generation.lt(set.generation));
+            let (generation, after) = match &at {
+                Some((generation, after)) => (*generation, after.clone()),
+                None => match old
+                    .select(diesel::dsl::min(holdings::generation))
+                    .first::<Option<i64>>(conn)?
+                {
+                    Some(generation) => (generation, String::new()),
+                    None => return Ok((0, None)),
+                },
+            };
+            let titles: Vec<String> = old
+                .filter(holdings::generation.eq(generation))
+                .filter(holdings::title_id.gt(&after))
+                .select(holdings::title_id)
+                .order(holdings::title_id)
                 .limit(CLEAR_BATCH)
                 .load(conn)?;
-            let mut by_generation: HashMap<i64, Vec<String>> = HashMap::new();
-            for (generation, title) in old {
-                by_generation.entry(generation).or_default().push(title);
-            }
+            let Some(last) = titles.last().cloned() else {
+                // This generation is gone; the next call starts on the oldest one left.
+                return Ok((0, Some(None)));
+            };
             let mut n = 0;
-            for (generation, titles) in by_generation {
-                for chunk in titles.chunks(1_000) {
-                    n += diesel::delete(
-                        holdings::table
-                            .filter(holdings::library_id.eq(library_id))
-                            .filter(holdings::generation.eq(generation))
-                            .filter(holdings::title_id.eq_any(chunk)),
-                    )
-                    .execute(conn)?;
-                }
+            for chunk in titles.chunks(1_000) {
+                n += diesel::delete(
+                    holdings::table
+                        .filter(holdings::library_id.eq(library_id))
+                        .filter(holdings::generation.eq(generation))
+                        .filter(holdings::title_id.eq_any(chunk)),
+                )
+                .execute(conn)?;
             }
-            Ok(n)
+            Ok((n, Some(Some((generation, last)))))
         })?;
-        if n == 0 {
-            return Ok(removed);
+        match next {
+            None => return Ok(removed),
+            Some(next) => at = next,
         }
         removed += n as u64;
     }
