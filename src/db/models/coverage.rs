@@ -44,7 +44,7 @@ fn numbered(conn: &DbConnection, sql: &str) -> String {
 /// A title's state as the counts table writes it.
 fn state_of(text: &str) -> Result<CoverageState, DbError> {
     CoverageState::parse(text)
-        .map_err(|_| DbError::Unavailable(format!("coverage holds an unknown state {text:?}")))
+        .map_err(|_| DbError::Corrupt(format!("coverage holds an unknown state {text:?}")))
 }
 
 #[derive(QueryableByName)]
