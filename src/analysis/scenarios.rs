@@ -24,6 +24,10 @@ use crate::domain::Actor;
 
 /// Titles allocated per read of holders and live commitments.
 const BATCH: usize = 1_000;
+/// Allocations written, or deleted, per transaction.
+const WRITE_BATCH: usize = 10_000;
+/// A scenario still unready this long after it was created belongs to a run that died.
+const ABANDONED_AFTER: chrono::Duration = chrono::Duration::hours(1);
 
 /// Which short titles a scenario allocates.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
@@ -65,6 +69,9 @@ pub fn run(
     rules: &ScenarioRules,
 ) -> Result<ScenarioRow, DbError> {
     let target = i64::from(program.target_copies);
+    discard_abandoned(db, &program.id)?;
+    let started = std::time::Instant::now();
+    let mut reading = std::time::Duration::ZERO;
     let (allocations, left_short) = {
         let mut conn = db.conn()?;
         let conn = &mut *conn;
@@ -75,6 +82,7 @@ pub fn run(
             rules.titles != TitleChoice::Unretained,
         )?;
         let counts = store::holdings_counts(conn)?;
+        let current = store::current_generations(conn, &program.id)?;
         let mut allocator = Allocator::new(Rules {
             prefer: rules.prefer.clone(),
             max_per_library: rules.max_per_library,
@@ -82,10 +90,13 @@ pub fn run(
         });
         let mut allocations: Vec<Allocation> = Vec::new();
         let mut left_short = 0_i64;
+        let short_read = started.elapsed();
         for chunk in short.chunks(BATCH) {
+            let read_started = std::time::Instant::now();
             let ids: Vec<String> = chunk.iter().map(|s| s.title_id.clone()).collect();
-            let mut holders = store::holders(conn, &program.id, &ids)?;
+            let mut holders = store::holders(conn, &current, &ids)?;
             let mut live = store::live_libraries(conn, &program.id, &ids)?;
+            reading += read_started.elapsed();
             for title in chunk {
                 let holders: Vec<Holder> = holders
                     .remove(&title.title_id)
@@ -125,6 +136,13 @@ pub fn run(
                 );
             }
         }
+        tracing::info!(
+            short_titles = short.len(),
+            short_read_ms = short_read.as_millis() as u64,
+            holders_read_ms = reading.as_millis() as u64,
+            allocated_ms = (started.elapsed() - short_read - reading).as_millis() as u64,
+            "scenario computed"
+        );
         (allocations, left_short)
     };
     let row = ScenarioRow {
@@ -138,11 +156,41 @@ pub fn run(
         created_by: (!actor.is_system()).then(|| actor.user_id.to_string()),
         created_at: now(),
         applied_at: None,
+        ready: false,
     };
+    // Written unready, its allocations in short transactions, then shown with its audit event.
+    db.write_blocking(|conn| store::insert(conn, &row))?;
+    let stored = store_allocations(db, actor, rules, &row, &allocations);
+    if stored.is_err() {
+        // What was written goes; should this fail too, a later run removes it.
+        if let Err(error) = discard(db, &row.id) {
+            tracing::warn!(scenario = %row.id, %error, "an unready scenario was left behind");
+        }
+    }
+    stored?;
+    tracing::info!(
+        allocations = row.allocations,
+        took_ms = started.elapsed().as_millis() as u64,
+        "scenario stored"
+    );
+    Ok(ScenarioRow { ready: true, ..row })
+}
+
+/// Writes `row`'s allocations a batch per transaction, then shows it with its audit event.
+fn store_allocations(
+    db: &Db,
+    actor: &Actor,
+    rules: &ScenarioRules,
+    row: &ScenarioRow,
+    allocations: &[Allocation],
+) -> Result<(), DbError> {
+    for chunk in allocations.chunks(WRITE_BATCH) {
+        db.write_blocking(|conn| store::insert_allocations(conn, &row.id, chunk))?;
+    }
     let subject = crate::db::models::parse_id(&row.id)?;
-    let program_id = crate::db::models::parse_id(&program.id)?;
+    let program_id = crate::db::models::parse_id(&row.program_id)?;
     db.write_blocking(|conn| {
-        store::insert(conn, &row, &allocations)?;
+        store::reveal(conn, &row.id)?;
         let mut event = NewEvent::record(
             "create_scenario",
             "scenario",
@@ -153,8 +201,43 @@ pub fn run(
         event.program_id = Some(program_id);
         audit::append(conn, &AuditActor::from(actor), vec![event])?;
         Ok(())
+    })
+}
+
+/// Removes an unready scenario: its allocations a batch per transaction, then the scenario.
+fn discard(db: &Db, id: &str) -> Result<(), DbError> {
+    while db.write_blocking(|conn| store::delete_allocations(conn, id, WRITE_BATCH as i64))? > 0 {}
+    db.write_blocking(|conn| store::delete_unready(conn, id))
+}
+
+/// Removes what runs on `program_id` that died left behind.
+fn discard_abandoned(db: &Db, program_id: &str) -> Result<(), DbError> {
+    let before = now() - ABANDONED_AFTER;
+    let abandoned = store::abandoned(&mut *db.conn()?, program_id, before)?;
+    for id in abandoned {
+        discard(db, &id)?;
+    }
+    Ok(())
+}
+
+/// Deletes a draft scenario: hidden at once with its audit event, then removed in short
+/// transactions (an interrupted removal is finished by a later run on the program).
+pub fn delete(db: &Db, actor: &Actor, scenario: &ScenarioRow) -> Result<(), DbError> {
+    let subject = crate::db::models::parse_id(&scenario.id)?;
+    let program_id = crate::db::models::parse_id(&scenario.program_id)?;
+    db.write_blocking(|conn| {
+        store::hide_draft(conn, &scenario.id)?;
+        let mut event = NewEvent::record(
+            "delete_scenario",
+            "scenario",
+            subject,
+            json!({"name": scenario.name, "allocations": scenario.allocations}),
+        );
+        event.program_id = Some(program_id);
+        audit::append(conn, &AuditActor::from(actor), vec![event])?;
+        Ok(())
     })?;
-    Ok(row)
+    discard(db, &scenario.id)
 }
 
 /// What applying a scenario did.

@@ -195,6 +195,7 @@ diesel::table! {
         created_by -> Nullable<Text>,
         created_at -> Timestamp,
         applied_at -> Nullable<Timestamp>,
+        ready -> Bool,
     }
 }
 

@@ -166,6 +166,19 @@ async fn a_scenario_allocates_short_titles_to_holders_and_applying_it_proposes_e
             .0,
         StatusCode::NOT_FOUND
     );
+    // Made, applied and deleted, each with its audit event.
+    let events = String::from_utf8(
+        w.app
+            .get_bytes("/api/v1/exports/events?format=ndjson", &w.admin)
+            .await,
+    )
+    .unwrap();
+    for action in ["create_scenario", "apply_scenario", "delete_scenario"] {
+        assert!(
+            events.contains(&format!("\"action\":\"{action}\"")),
+            "{action}"
+        );
+    }
 }
 
 async fn rules_leave_out_libraries_and_cap_them(app: TestApp) {

@@ -32,18 +32,19 @@ pub struct ScenarioRow {
     pub created_by: Option<String>,
     pub created_at: NaiveDateTime,
     pub applied_at: Option<NaiveDateTime>,
+    /// False while its allocations are being written: nobody sees it yet.
+    pub ready: bool,
 }
 
 /// A library holding a title: (library id, OCLC symbol, shelving).
 pub type HolderRow = (String, String, Option<String>);
 
-/// The member libraries of `program_id` holding each of `title_ids` now, with their shelving.
-pub fn holders(
+/// The current holdings generation of each member library of `program_id`.
+pub fn current_generations(
     conn: &mut DbConnection,
     program_id: &str,
-    title_ids: &[String],
-) -> Result<HashMap<String, Vec<HolderRow>>, DbError> {
-    let current: HashMap<String, i64> = holdings_sets::table
+) -> Result<HashMap<String, i64>, DbError> {
+    Ok(holdings_sets::table
         .inner_join(
             program_members::table.on(program_members::library_id.eq(holdings_sets::library_id)),
         )
@@ -51,7 +52,16 @@ pub fn holders(
         .select((holdings_sets::library_id, holdings_sets::generation))
         .load::<(String, i64)>(conn)?
         .into_iter()
-        .collect();
+        .collect())
+}
+
+/// The member libraries holding each of `title_ids` now, with their shelving; `current` is
+/// [`current_generations`] of the program.
+pub fn holders(
+    conn: &mut DbConnection,
+    current: &HashMap<String, i64>,
+    title_ids: &[String],
+) -> Result<HashMap<String, Vec<HolderRow>>, DbError> {
     let rows: Vec<(String, String, i64, String, Option<String>)> = holdings::table
         .inner_join(libraries::table)
         .filter(holdings::title_id.eq_any(title_ids))
@@ -117,24 +127,29 @@ pub fn holdings_counts(conn: &mut DbConnection) -> Result<HashMap<String, i64>, 
 /// One allocation: (OCLC number, title id, library id).
 pub type Allocation = (i64, String, String);
 
-/// Stores a scenario and its allocations (in the caller's transaction).
-pub fn insert(
-    conn: &mut DbConnection,
-    row: &ScenarioRow,
-    allocations: &[Allocation],
-) -> Result<(), DbError> {
+/// Stores a scenario (hidden until [`reveal`] when `row.ready` is false).
+pub fn insert(conn: &mut DbConnection, row: &ScenarioRow) -> Result<(), DbError> {
     diesel::insert_into(scenarios::table)
         .values(row)
         .execute(conn)?;
+    Ok(())
+}
+
+/// Stores allocations of scenario `scenario_id`.
+pub fn insert_allocations(
+    conn: &mut DbConnection,
+    scenario_id: &str,
+    allocations: &[Allocation],
+) -> Result<(), DbError> {
     for chunk in allocations.chunks(1_000) {
         let rows: Vec<_> = chunk
             .iter()
             .map(|(oclc, title, library)| {
                 (
-                    scenario_allocations::scenario_id.eq(row.id.clone()),
+                    scenario_allocations::scenario_id.eq(scenario_id),
                     scenario_allocations::oclc_number.eq(*oclc),
-                    scenario_allocations::title_id.eq(title.clone()),
-                    scenario_allocations::library_id.eq(library.clone()),
+                    scenario_allocations::title_id.eq(title.as_str()),
+                    scenario_allocations::library_id.eq(library.as_str()),
                 )
             })
             .collect();
@@ -143,9 +158,69 @@ pub fn insert(
     Ok(())
 }
 
+/// Shows a scenario whose allocations are all written.
+pub fn reveal(conn: &mut DbConnection, id: &str) -> Result<(), DbError> {
+    diesel::update(scenarios::table.find(id))
+        .set(scenarios::ready.eq(true))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Scenarios of `program_id` still unready since before `before`: runs that died.
+pub fn abandoned(
+    conn: &mut DbConnection,
+    program_id: &str,
+    before: NaiveDateTime,
+) -> Result<Vec<String>, DbError> {
+    Ok(scenarios::table
+        .filter(scenarios::program_id.eq(program_id))
+        .filter(scenarios::ready.eq(false))
+        .filter(scenarios::created_at.lt(before))
+        .select(scenarios::id)
+        .load(conn)?)
+}
+
+/// Deletes up to `limit` allocations of scenario `id`; how many went.
+pub fn delete_allocations(conn: &mut DbConnection, id: &str, limit: i64) -> Result<usize, DbError> {
+    let batch: Vec<(i64, String)> = scenario_allocations::table
+        .filter(scenario_allocations::scenario_id.eq(id))
+        .select((
+            scenario_allocations::oclc_number,
+            scenario_allocations::library_id,
+        ))
+        .order((
+            scenario_allocations::oclc_number,
+            scenario_allocations::library_id,
+        ))
+        .limit(limit)
+        .load(conn)?;
+    let Some((last_oclc, last_library)) = batch.last().cloned() else {
+        return Ok(0);
+    };
+    let in_batch =
+        scenario_allocations::oclc_number
+            .lt(last_oclc)
+            .or(scenario_allocations::oclc_number
+                .eq(last_oclc)
+                .and(scenario_allocations::library_id.le(last_library)));
+    Ok(diesel::delete(
+        scenario_allocations::table
+            .filter(scenario_allocations::scenario_id.eq(id))
+            .filter(in_batch),
+    )
+    .execute(conn)?)
+}
+
+/// Deletes an unready scenario whose allocations are gone.
+pub fn delete_unready(conn: &mut DbConnection, id: &str) -> Result<(), DbError> {
+    diesel::delete(scenarios::table.find(id).filter(scenarios::ready.eq(false))).execute(conn)?;
+    Ok(())
+}
+
 pub fn find(conn: &mut DbConnection, id: Uuid) -> Result<ScenarioRow, DbError> {
     scenarios::table
         .find(id.to_string())
+        .filter(scenarios::ready.eq(true))
         .select(ScenarioRow::as_select())
         .first(conn)
         .optional()?
@@ -156,6 +231,7 @@ pub fn find(conn: &mut DbConnection, id: Uuid) -> Result<ScenarioRow, DbError> {
 pub fn of_program(conn: &mut DbConnection, program_id: &str) -> Result<Vec<ScenarioRow>, DbError> {
     Ok(scenarios::table
         .filter(scenarios::program_id.eq(program_id))
+        .filter(scenarios::ready.eq(true))
         .select(ScenarioRow::as_select())
         .order(scenarios::id.desc())
         .limit(200)
@@ -222,10 +298,12 @@ pub fn allocations(
     Ok(query.load(conn)?)
 }
 
-/// Deletes a draft scenario and its allocations; a scenario already applied is kept (409).
-pub fn delete_draft(conn: &mut DbConnection, id: &str) -> Result<(), DbError> {
+/// Hides a draft scenario, to be removed by [`delete_allocations`] and [`delete_unready`]; a
+/// scenario already applied is kept (409).
+pub fn hide_draft(conn: &mut DbConnection, id: &str) -> Result<(), DbError> {
     let status: String = scenarios::table
         .find(id)
+        .filter(scenarios::ready.eq(true))
         .select(scenarios::status)
         .first(conn)
         .optional()?
@@ -233,9 +311,9 @@ pub fn delete_draft(conn: &mut DbConnection, id: &str) -> Result<(), DbError> {
     if status != DRAFT {
         return Err(not_draft(&status));
     }
-    diesel::delete(scenario_allocations::table.filter(scenario_allocations::scenario_id.eq(id)))
+    diesel::update(scenarios::table.find(id))
+        .set(scenarios::ready.eq(false))
         .execute(conn)?;
-    diesel::delete(scenarios::table.find(id)).execute(conn)?;
     Ok(())
 }
 
@@ -252,7 +330,8 @@ pub fn mark_applied(conn: &mut DbConnection, id: &str, at: NaiveDateTime) -> Res
     Ok(diesel::update(
         scenarios::table
             .find(id)
-            .filter(scenarios::status.eq(DRAFT)),
+            .filter(scenarios::status.eq(DRAFT))
+            .filter(scenarios::ready.eq(true)),
     )
     .set((
         scenarios::status.eq(APPLIED),

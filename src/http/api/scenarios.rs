@@ -347,13 +347,13 @@ pub async fn delete(
 ) -> Result<HttpResponse, ApiError> {
     let id = path.into_inner();
     let actor = user.actor;
-    state
-        .db
-        .write(move |conn| {
-            let row = managed(conn, &actor, id)?;
-            store::delete_draft(conn, &row.id)
-        })
-        .await?;
+    let db = state.db.clone();
+    tokio::task::spawn_blocking(move || {
+        let row = managed(&mut *db.conn()?, &actor, id)?;
+        scenarios::delete(&db, &actor, &row)
+    })
+    .await
+    .map_err(|e| ApiError::Internal(e.to_string()))??;
     Ok(HttpResponse::NoContent().finish())
 }
 

@@ -294,13 +294,13 @@ pub async fn delete(
 ) -> Result<HttpResponse, PageError> {
     let id = path.into_inner();
     let actor = form.user.actor.clone();
-    let program_id = state
-        .db
-        .write(move |conn| {
-            let row = managed(conn, &actor, id)?;
-            store::delete_draft(conn, &row.id)?;
-            Ok(row.program_id)
-        })
-        .await?;
+    let db = state.db.clone();
+    let program_id = tokio::task::spawn_blocking(move || {
+        let row = managed(&mut *db.conn()?, &actor, id)?;
+        crate::analysis::scenarios::delete(&db, &actor, &row)?;
+        Ok::<_, DbError>(row.program_id)
+    })
+    .await
+    .map_err(|e| ApiError::Internal(e.to_string()))??;
     Ok(see_other(&format!("/programs/{program_id}/scenarios")))
 }
