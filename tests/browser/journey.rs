@@ -515,6 +515,14 @@ async fn a_scenario_is_run_applied_and_accepted_and_a_last_copy_is_flagged_in_th
         "{}",
         text_of_page(&client).await
     );
+    // The form keeps the mode just used, so a second file is added too.
+    let mode = client
+        .find(Locator::XPath(
+            "//select[@id = 'holdings_mode']/option[@selected]",
+        ))
+        .await
+        .unwrap();
+    assert_eq!(mode.attr("value").await.unwrap().as_deref(), Some("add"));
     client.back().await.unwrap();
     client.back().await.unwrap();
     client.refresh().await.unwrap();

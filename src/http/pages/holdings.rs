@@ -39,9 +39,11 @@ async fn page(
     state: &AppState,
     user: &CurrentUser,
     library_id: Uuid,
+    chosen: (HoldingsFormat, HoldingsMode),
     errors: FieldErrors,
     report: Option<HoldingsReport>,
 ) -> Result<HoldingsPage, PageError> {
+    let (format, mode) = chosen;
     let (library, set) = state
         .db
         .read(move |conn| {
@@ -57,7 +59,7 @@ async fn page(
         updated_at: set.and_then(|s| s.updated_at),
         formats: choices(
             HoldingsFormat::ALL.map(|f| (f.as_str().to_owned(), f.label().to_owned())),
-            None,
+            Some(format.as_str()),
         ),
         modes: choices(
             [
@@ -70,7 +72,7 @@ async fn page(
                     "add the file's titles to the holdings".to_owned(),
                 ),
             ],
-            None,
+            Some(mode.as_str()),
         ),
         errors,
         report,
@@ -88,6 +90,7 @@ pub async fn show(
         &state,
         &user.0,
         path.into_inner(),
+        (HoldingsFormat::Csv, HoldingsMode::Replace),
         FieldErrors::default(),
         None,
     )
@@ -164,6 +167,7 @@ pub async fn load(
             &state,
             &user,
             library_id,
+            (format, mode),
             FieldErrors::of(&errors),
             None,
         )
@@ -194,6 +198,7 @@ pub async fn load(
                 &state,
                 &user,
                 library_id,
+                (format, mode),
                 FieldErrors::default(),
                 Some(report),
             )
@@ -206,6 +211,7 @@ pub async fn load(
                 &state,
                 &user,
                 library_id,
+                (format, mode),
                 FieldErrors::of(&errors),
                 None,
             )
