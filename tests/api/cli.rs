@@ -438,15 +438,17 @@ async fn holdings_loads_a_file_for_the_library_its_symbol_names(backend: Backend
         return;
     };
     let dir = tempfile::tempdir().unwrap();
-    let demo = registry(dir.path(), url.as_deref())
-        .arg("demo")
-        .output()
-        .unwrap();
-    assert!(
-        demo.status.success(),
-        "{}",
-        String::from_utf8_lossy(&demo.stderr)
-    );
+    // The demo's libraries, with a few commitments (the `demo` command's 5,400 take 20 s in a debug build).
+    let url = url.unwrap_or_else(|| format!("sqlite://{}/registry.db", dir.path().display()));
+    let db = retention_registry::db::Db::connect(
+        &retention_registry::db::DatabaseUrl::parse(&url).unwrap(),
+        2,
+    )
+    .unwrap();
+    db.migrate().unwrap();
+    retention_registry::demo::load(&db, 20).unwrap();
+    drop(db);
+    let url = Some(url);
     let file = dir.path().join("holdings.csv");
     std::fs::write(
         &file,
