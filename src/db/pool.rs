@@ -41,6 +41,13 @@ impl Db {
                 })?;
             }
         }
+        if url.backend() == Backend::Postgres {
+            // libpq's TLS is OpenSSL, which by default frees its state in an exit handler: a pooled
+            // connection closed by another thread while the process exits then used freed memory
+            // (SIGSEGV after the work was done, seen at the end of CLI runs and test processes).
+            // Initialised first here, OpenSSL registers no such handler.
+            openssl_sys::init();
+        }
         let manager = Manager::new(url.clone());
         let unreachable = manager.unreachable();
         let pool = r2d2::Pool::builder()

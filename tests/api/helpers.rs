@@ -61,6 +61,8 @@ impl TestDatabase {
             }
         };
         let name = format!("registry_test_{}", Uuid::now_v7().simple());
+        // Before libpq's first TLS connection, as `Db::connect` does: no OpenSSL exit handler.
+        openssl_sys::init();
         let mut admin = PgConnection::establish(&format!("{server}/postgres"))
             .unwrap_or_else(|e| panic!("cannot reach PostgreSQL at {server}: {e}"));
         diesel::sql_query(format!("CREATE DATABASE {name}"))
