@@ -12,10 +12,10 @@ use uuid::Uuid;
 
 use crate::db::audit::{self, AuditActor, NewEvent};
 use crate::db::models::bulk::{self, Proposed, Store, Target};
-use crate::db::models::coverage;
 use crate::db::models::programs::ProgramRow;
 use crate::db::models::scenarios::{self as store, Allocation, ScenarioRow, DRAFT};
 use crate::db::models::titles::TitleRow;
+use crate::db::models::{coverage, holdings};
 use crate::db::{now, Db, DbError};
 use crate::domain::allocation::{Allocator, Holder, Preference, Rules, ShortTitle};
 use crate::domain::commitment::{CommitmentInput, Format, NewCommitment, Shelving};
@@ -82,7 +82,7 @@ pub fn run(
             rules.titles != TitleChoice::Unretained,
         )?;
         let counts = store::holdings_counts(conn)?;
-        let current = store::current_generations(conn, &program.id)?;
+        let current = holdings::current_generations(conn, &program.id)?;
         let mut allocator = Allocator::new(Rules {
             prefer: rules.prefer.clone(),
             max_per_library: rules.max_per_library,
@@ -94,7 +94,7 @@ pub fn run(
         for chunk in short.chunks(BATCH) {
             let read_started = std::time::Instant::now();
             let ids: Vec<String> = chunk.iter().map(|s| s.title_id.clone()).collect();
-            let mut holders = store::holders(conn, &current, &ids)?;
+            let mut holders = holdings::holders(conn, &current, &ids)?;
             let mut live = store::live_libraries(conn, &program.id, &ids)?;
             reading += read_started.elapsed();
             for title in chunk {

@@ -17,7 +17,7 @@ use uuid::Uuid;
 
 use super::programs::ProgramRow;
 use super::staging;
-use crate::db::schema::{holdings, holdings_sets, libraries, program_members};
+use crate::db::schema::{holdings_sets, libraries, program_members};
 use crate::db::{DbConnection, DbError};
 use crate::domain::holdings::CoverageState;
 
@@ -335,37 +335,18 @@ pub fn holders<'a>(
     program_id: &str,
     title_ids: impl Iterator<Item = &'a str>,
 ) -> Result<HashMap<String, Vec<String>>, DbError> {
-    let ids: Vec<&str> = title_ids.collect();
+    let ids: Vec<String> = title_ids.map(str::to_owned).collect();
     if ids.is_empty() {
         return Ok(HashMap::new());
     }
-    let current: HashMap<String, i64> = holdings_sets::table
-        .inner_join(
-            program_members::table.on(program_members::library_id.eq(holdings_sets::library_id)),
-        )
-        .filter(program_members::program_id.eq(program_id))
-        .select((holdings_sets::library_id, holdings_sets::generation))
-        .load::<(String, i64)>(conn)?
+    let current = super::holdings::current_generations(conn, program_id)?;
+    Ok(super::holdings::holders(conn, &current, &ids)?
         .into_iter()
-        .collect();
-    let rows: Vec<(String, String, i64, String)> = holdings::table
-        .inner_join(libraries::table)
-        .filter(holdings::title_id.eq_any(&ids))
-        .select((
-            holdings::title_id,
-            holdings::library_id,
-            holdings::generation,
-            libraries::oclc_symbol,
-        ))
-        .load(conn)?;
-    let mut by_title: HashMap<String, Vec<String>> = HashMap::new();
-    for (title, library, generation, symbol) in rows {
-        if current.get(&library) == Some(&generation) {
-            by_title.entry(title).or_default().push(symbol);
-        }
-    }
-    for symbols in by_title.values_mut() {
-        symbols.sort();
-    }
-    Ok(by_title)
+        .map(|(title, holders)| {
+            let mut symbols: Vec<String> =
+                holders.into_iter().map(|(_, symbol, _)| symbol).collect();
+            symbols.sort();
+            (title, symbols)
+        })
+        .collect())
 }

@@ -10,8 +10,7 @@ use uuid::Uuid;
 
 use super::staging;
 use crate::db::schema::{
-    commitments, holdings, holdings_sets, libraries, program_members, scenario_allocations,
-    scenarios, titles,
+    commitments, holdings_sets, libraries, scenario_allocations, scenarios, titles,
 };
 use crate::db::{DbConnection, DbError};
 
@@ -34,55 +33,6 @@ pub struct ScenarioRow {
     pub applied_at: Option<NaiveDateTime>,
     /// False while its allocations are being written: nobody sees it yet.
     pub ready: bool,
-}
-
-/// A library holding a title: (library id, OCLC symbol, shelving).
-pub type HolderRow = (String, String, Option<String>);
-
-/// The current holdings generation of each member library of `program_id`.
-pub fn current_generations(
-    conn: &mut DbConnection,
-    program_id: &str,
-) -> Result<HashMap<String, i64>, DbError> {
-    Ok(holdings_sets::table
-        .inner_join(
-            program_members::table.on(program_members::library_id.eq(holdings_sets::library_id)),
-        )
-        .filter(program_members::program_id.eq(program_id))
-        .select((holdings_sets::library_id, holdings_sets::generation))
-        .load::<(String, i64)>(conn)?
-        .into_iter()
-        .collect())
-}
-
-/// The member libraries holding each of `title_ids` now, with their shelving; `current` is
-/// [`current_generations`] of the program.
-pub fn holders(
-    conn: &mut DbConnection,
-    current: &HashMap<String, i64>,
-    title_ids: &[String],
-) -> Result<HashMap<String, Vec<HolderRow>>, DbError> {
-    let rows: Vec<(String, String, i64, String, Option<String>)> = holdings::table
-        .inner_join(libraries::table)
-        .filter(holdings::title_id.eq_any(title_ids))
-        .select((
-            holdings::title_id,
-            holdings::library_id,
-            holdings::generation,
-            libraries::oclc_symbol,
-            holdings::shelving,
-        ))
-        .load(conn)?;
-    let mut by_title: HashMap<String, Vec<HolderRow>> = HashMap::new();
-    for (title, library, generation, symbol, shelving) in rows {
-        if current.get(&library) == Some(&generation) {
-            by_title
-                .entry(title)
-                .or_default()
-                .push((library, symbol, shelving));
-        }
-    }
-    Ok(by_title)
 }
 
 /// The libraries with a live commitment (proposed, active, release requested) on each title in the
