@@ -516,10 +516,10 @@ pub fn on_title(
 ) -> Result<Vec<CommitmentRecord>, DbError> {
     // A title has a handful of commitments: the caller's programs are picked here rather than
     // with an `IN` list, which would make SQLite prepare the statement anew for every lookup.
-    let rows: Vec<Joined> = joined_query!()
+    let rows: Vec<Joined> = crate::on_backend!(conn, |c| joined_query!()
         .filter(commitments::title_id.eq(title_id))
         .order(commitments::id)
-        .load(conn)?;
+        .load(c))?;
     let visible = |program_id: &str| {
         actor.is_admin()
             || Uuid::parse_str(program_id).is_ok_and(|id| actor.program_ids.contains(&id))

@@ -36,22 +36,22 @@ pub fn find_by_oclc(
 ) -> Result<Option<TitleRow>, DbError> {
     // One query when the number is the title's own (nearly always), with the titles a staging
     // import created left out (they are not there yet for readers).
-    let own = titles::table
+    let own = crate::on_backend!(conn, |c| titles::table
         .filter(titles::oclc_number.eq(oclc.value()))
         .filter(crate::shown!(titles))
         .select(TitleRow::as_select())
-        .first(conn)
-        .optional()?;
+        .first(c)
+        .optional())?;
     if own.is_some() {
         return Ok(own);
     }
-    Ok(title_aliases::table
+    Ok(crate::on_backend!(conn, |c| title_aliases::table
         .inner_join(titles::table)
         .filter(title_aliases::oclc_number.eq(oclc.value()))
         .filter(crate::shown!(titles))
         .select(TitleRow::as_select())
-        .first(conn)
-        .optional()?)
+        .first(c)
+        .optional())?)
 }
 
 /// Makes titles that staging imports created everyone's: a commitment that others see came to
@@ -109,15 +109,19 @@ pub fn aliases_of(
     conn: &mut DbConnection,
     title_ids: &[String],
 ) -> Result<HashMap<String, Vec<i64>>, DbError> {
-    let query = title_aliases::table
-        .select((title_aliases::title_id, title_aliases::oclc_number))
-        .order(title_aliases::oclc_number)
-        .into_boxed();
-    let query = match title_ids {
-        [title_id] => query.filter(title_aliases::title_id.eq(title_id)),
-        _ => query.filter(title_aliases::title_id.eq_any(title_ids)),
+    let rows: Vec<(String, i64)> = match title_ids {
+        // One title (a lookup): a query of fixed shape, its statement found by its type.
+        [title_id] => crate::on_backend!(conn, |c| title_aliases::table
+            .select((title_aliases::title_id, title_aliases::oclc_number))
+            .filter(title_aliases::title_id.eq(title_id))
+            .order(title_aliases::oclc_number)
+            .load(c))?,
+        _ => title_aliases::table
+            .select((title_aliases::title_id, title_aliases::oclc_number))
+            .filter(title_aliases::title_id.eq_any(title_ids))
+            .order(title_aliases::oclc_number)
+            .load(conn)?,
     };
-    let rows: Vec<(String, i64)> = query.load(conn)?;
     let mut by_title: HashMap<String, Vec<i64>> = HashMap::new();
     for (title, number) in rows {
         by_title.entry(title).or_default().push(number);

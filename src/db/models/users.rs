@@ -152,12 +152,13 @@ pub fn create(
 }
 
 pub fn find(conn: &mut DbConnection, id: Uuid) -> Result<Account, DbError> {
-    let row = users::table
+    // Every signed-in request: the statement found by its type (see `on_backend!`).
+    let row = crate::on_backend!(conn, |c| users::table
         .find(id.to_string())
         .select(UserRow::as_select())
-        .first(conn)
-        .optional()?
-        .ok_or(DbError::NotFound("user"))?;
+        .first(c)
+        .optional())?
+    .ok_or(DbError::NotFound("user"))?;
     Ok(with_programs(conn, vec![row])?.remove(0))
 }
 
@@ -251,15 +252,17 @@ fn with_programs(conn: &mut DbConnection, rows: Vec<UserRow>) -> Result<Vec<Acco
     let mut by_user: HashMap<String, Vec<Uuid>> = HashMap::new();
     // One account (every signed-in request) is asked with `=`, a statement SQLite prepares once
     // per connection; an `IN` list is prepared anew each time.
-    let own = user_programs::table
-        .select((user_programs::user_id, user_programs::program_id))
-        .order((user_programs::user_id, user_programs::program_id))
-        .into_boxed();
     let own: Vec<(String, String)> = match user_ids.as_slice() {
         [] => Vec::new(),
-        [user_id] => own.filter(user_programs::user_id.eq(*user_id)).load(conn)?,
-        _ => own
+        [user_id] => crate::on_backend!(conn, |c| user_programs::table
+            .select((user_programs::user_id, user_programs::program_id))
+            .filter(user_programs::user_id.eq(*user_id))
+            .order((user_programs::user_id, user_programs::program_id))
+            .load(c))?,
+        _ => user_programs::table
+            .select((user_programs::user_id, user_programs::program_id))
             .filter(user_programs::user_id.eq_any(&user_ids))
+            .order((user_programs::user_id, user_programs::program_id))
             .load(conn)?,
     };
     for (user, program) in own {
@@ -270,15 +273,18 @@ fn with_programs(conn: &mut DbConnection, rows: Vec<UserRow>) -> Result<Vec<Acco
     }
     let mut by_library: HashMap<String, Vec<Uuid>> = HashMap::new();
     if !library_ids.is_empty() {
-        let members = program_members::table
-            .select((program_members::library_id, program_members::program_id))
-            .order((program_members::library_id, program_members::program_id))
-            .into_boxed();
         let members: Vec<(String, String)> = match library_ids.as_slice() {
-            [library_id] => members.filter(program_members::library_id.eq(*library_id)),
-            _ => members.filter(program_members::library_id.eq_any(&library_ids)),
-        }
-        .load(conn)?;
+            [library_id] => crate::on_backend!(conn, |c| program_members::table
+                .select((program_members::library_id, program_members::program_id))
+                .filter(program_members::library_id.eq(*library_id))
+                .order((program_members::library_id, program_members::program_id))
+                .load(c))?,
+            _ => program_members::table
+                .select((program_members::library_id, program_members::program_id))
+                .filter(program_members::library_id.eq_any(&library_ids))
+                .order((program_members::library_id, program_members::program_id))
+                .load(conn)?,
+        };
         for (library, program) in members {
             by_library
                 .entry(library)
