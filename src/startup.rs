@@ -136,6 +136,11 @@ async fn stop_signal() -> std::io::Result<()> {
 
 /// How long a stop waits for requests in flight (a large import) before closing them.
 const SHUTDOWN_GRACE_SECS: u64 = 300;
+/// How long an idle keep-alive connection is kept open: longer than the idle timeouts of the clients
+/// and load balancers in front (60 s is common, as nginx's 75 s), so that they close idle connections
+/// first. Whichever side closes first races the other reusing the connection, and a request sent into
+/// a connection the server is closing fails at the client; actix's default is 5 s.
+const KEEP_ALIVE: std::time::Duration = std::time::Duration::from_secs(75);
 
 fn run(listener: TcpListener, state: AppState) -> std::io::Result<Server> {
     let state = web::Data::new(state);
@@ -150,6 +155,7 @@ fn run(listener: TcpListener, state: AppState) -> std::io::Result<Server> {
             .configure(http::configure)
     })
     .disable_signals()
+    .keep_alive(KEEP_ALIVE)
     .shutdown_timeout(SHUTDOWN_GRACE_SECS)
     .listen(listener)?
     .run();
