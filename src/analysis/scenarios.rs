@@ -187,20 +187,16 @@ fn store_allocations(
     for chunk in allocations.chunks(WRITE_BATCH) {
         db.write_blocking(|conn| store::insert_allocations(conn, &row.id, chunk))?;
     }
-    let subject = crate::db::models::parse_id(&row.id)?;
-    let program_id = crate::db::models::parse_id(&row.program_id)?;
     db.write_blocking(|conn| {
         store::reveal(conn, &row.id)?;
-        let mut event = NewEvent::record(
+        record(
+            conn,
+            &AuditActor::from(actor),
             "create_scenario",
-            "scenario",
-            subject,
+            row,
             json!({"name": row.name, "rules": rules.as_json(), "allocations": row.allocations,
                    "titles_left_short": row.titles_left_short}),
-        );
-        event.program_id = Some(program_id);
-        audit::append(conn, &AuditActor::from(actor), vec![event])?;
-        Ok(())
+        )
     })
 }
 
@@ -223,21 +219,36 @@ fn discard_abandoned(db: &Db, program_id: &str) -> Result<(), DbError> {
 /// Deletes a draft scenario: hidden at once with its audit event, then removed in short
 /// transactions (an interrupted removal is finished by a later run on the program).
 pub fn delete(db: &Db, actor: &Actor, scenario: &ScenarioRow) -> Result<(), DbError> {
-    let subject = crate::db::models::parse_id(&scenario.id)?;
-    let program_id = crate::db::models::parse_id(&scenario.program_id)?;
     db.write_blocking(|conn| {
         store::hide_draft(conn, &scenario.id)?;
-        let mut event = NewEvent::record(
+        record(
+            conn,
+            &AuditActor::from(actor),
             "delete_scenario",
-            "scenario",
-            subject,
+            scenario,
             json!({"name": scenario.name, "allocations": scenario.allocations}),
-        );
-        event.program_id = Some(program_id);
-        audit::append(conn, &AuditActor::from(actor), vec![event])?;
-        Ok(())
+        )
     })?;
     discard(db, &scenario.id)
+}
+
+/// Appends the audit event `action` on `scenario` (in the caller's transaction).
+fn record(
+    conn: &mut crate::db::DbConnection,
+    actor: &AuditActor,
+    action: &'static str,
+    scenario: &ScenarioRow,
+    details: serde_json::Value,
+) -> Result<(), DbError> {
+    let mut event = NewEvent::record(
+        action,
+        "scenario",
+        crate::db::models::parse_id(&scenario.id)?,
+        details,
+    );
+    event.program_id = Some(crate::db::models::parse_id(&scenario.program_id)?);
+    audit::append(conn, actor, vec![event])?;
+    Ok(())
 }
 
 /// What applying a scenario did.
@@ -349,22 +360,18 @@ pub fn apply(db: &Db, actor: &Actor, scenario: &ScenarioRow) -> Result<Applied, 
             })?;
         }
     }
-    let subject = crate::db::models::parse_id(&scenario.id)?;
-    let program_id = crate::db::models::parse_id(&program.id)?;
     db.write_blocking(|conn| {
         if !store::mark_applied(conn, &scenario.id, now())? {
             return Err(store::not_draft("applied"));
         }
-        let mut event = NewEvent::record(
+        record(
+            conn,
+            &audit_actor,
             "apply_scenario",
-            "scenario",
-            subject,
+            scenario,
             json!({"name": scenario.name, "created": applied.created,
                    "skipped_duplicates": applied.skipped_duplicates}),
-        );
-        event.program_id = Some(program_id);
-        audit::append(conn, &audit_actor, vec![event])?;
-        Ok(())
+        )
     })?;
     Ok(applied)
 }
