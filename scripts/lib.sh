@@ -37,14 +37,20 @@ sql() {
 # start_server DIR: serves $url on a random port from DIR (where it keeps its secret); sets
 # server (its pid), api and port.
 start_server() {
-  port=$((20000 + RANDOM % 20000))
-  (cd "$1" && REGISTRY_DATABASE_URL=$url REGISTRY_BIND=127.0.0.1:$port exec "$bin" serve >> "$1/server.log" 2>&1) &
-  server=$!
-  api=http://127.0.0.1:$port/api/v1
-  for _ in $(seq 300); do
-    curl -sf "http://127.0.0.1:$port/healthz" > /dev/null && return 0
-    kill -0 "$server" 2> /dev/null || break
-    sleep 0.1
+  # A random port may be taken (by another program, or an outgoing connection's ephemeral port):
+  # a server that exits saying so is started again on another.
+  local attempt
+  for attempt in 1 2 3 4 5; do
+    port=$((20000 + RANDOM % 20000))
+    (cd "$1" && REGISTRY_DATABASE_URL=$url REGISTRY_BIND=127.0.0.1:$port exec "$bin" serve >> "$1/server.log" 2>&1) &
+    server=$!
+    api=http://127.0.0.1:$port/api/v1
+    for _ in $(seq 300); do
+      curl -sf "http://127.0.0.1:$port/healthz" > /dev/null && return 0
+      kill -0 "$server" 2> /dev/null || break
+      sleep 0.1
+    done
+    tail -1 "$1/server.log" | grep -q "Address already in use" || break
   done
   echo "the server did not start:" >&2; tail -20 "$1/server.log" >&2; return 1
 }
