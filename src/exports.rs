@@ -5,7 +5,7 @@
 use uuid::Uuid;
 
 use crate::db::models::commitments::{self, CommitmentFilter, CommitmentRecord, TitleKey};
-use crate::db::{Db, DbError};
+use crate::db::{Backend, Db, DbConnection, DbError};
 use crate::domain::Actor;
 use crate::formats::{ExportFormat, FormatError};
 use crate::views::CommitmentView;
@@ -87,14 +87,64 @@ pub fn run(
     })
 }
 
-/// Reads the export's keyset batches in order and sends each, until the last or until the
-/// receiver is gone; a database error is sent as the last item.
+/// Most PostgreSQL exports reading through a cursor at once: each holds a pooled connection for
+/// its whole download, so more would starve the pool's other users; the next ones read in keyset
+/// batches instead (slower, but each batch holds a connection only while it is read).
+const MAX_CURSORS: usize = 4;
+
+static CURSORS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+/// One of the [`MAX_CURSORS`] turns, given back when dropped.
+struct CursorTurn;
+
+impl CursorTurn {
+    fn take(db: &Db) -> Option<Self> {
+        use std::sync::atomic::Ordering;
+        if db.backend() != Backend::Postgres {
+            return None;
+        }
+        CURSORS
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| {
+                (n < MAX_CURSORS).then_some(n + 1)
+            })
+            .ok()
+            .map(|_| Self)
+    }
+}
+
+impl Drop for CursorTurn {
+    fn drop(&mut self) {
+        CURSORS.fetch_sub(1, std::sync::atomic::Ordering::AcqRel);
+    }
+}
+
+/// Reads the export's batches in order and sends each, until the last or until the receiver is
+/// gone; a database error is sent as the last item. PostgreSQL reads through one cursor
+/// (`commitments::read_through_cursor`) when a [`CursorTurn`] is free; SQLite in keyset batches, each on a connection taken
+/// for it, so that no read transaction stays open while the file is written (it would keep
+/// SQLite's write-ahead log from being checkpointed).
 fn read_batches(
     db: &Db,
     filter: &CommitmentFilter,
     by_title: bool,
     batches: std::sync::mpsc::SyncSender<Result<Vec<CommitmentRecord>, DbError>>,
 ) {
+    if let Some(_turn) = CursorTurn::take(db) {
+        let read = db.conn().and_then(|mut conn| match &mut *conn {
+            DbConnection::Postgres(pg) => {
+                commitments::read_through_cursor(pg, filter, by_title, BATCH, &mut |records| {
+                    batches.send(Ok(records)).is_ok()
+                })
+            }
+            DbConnection::Sqlite(_) => Err(DbError::Unavailable(
+                "a PostgreSQL pool gave a SQLite connection".into(),
+            )),
+        });
+        if let Err(error) = read {
+            let _ = batches.send(Err(error));
+        }
+        return;
+    }
     let mut after_id: Option<String> = None;
     let mut after_title: Option<TitleKey> = None;
     loop {

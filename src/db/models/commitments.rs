@@ -455,6 +455,9 @@ pub fn by_title(
         .collect())
 }
 
+mod cursor;
+pub use cursor::read_through_cursor;
+
 /// How many commitments match `filter`, and how many of those are permanent.
 pub fn count(conn: &mut DbConnection, filter: &CommitmentFilter) -> Result<(i64, i64), DbError> {
     let backend = backend_of(conn);
