@@ -88,6 +88,7 @@ impl NewEvent {
 pub struct EventRow {
     pub seq: i64,
     pub id: String,
+    #[diesel(deserialize_as = crate::db::time::StoredTime)]
     pub at: NaiveDateTime,
     pub actor_id: Option<String>,
     pub actor_role: String,

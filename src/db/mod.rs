@@ -13,6 +13,7 @@ pub mod models;
 mod pool;
 pub mod replay;
 pub mod schema;
+pub mod time;
 mod url;
 
 pub use connection::DbConnection;

@@ -18,7 +18,9 @@ pub struct LibraryRow {
     pub name: String,
     pub oclc_symbol: String,
     pub marc_org_code: String,
+    #[diesel(deserialize_as = crate::db::time::StoredTime)]
     pub created_at: NaiveDateTime,
+    #[diesel(deserialize_as = crate::db::time::StoredTime)]
     pub updated_at: NaiveDateTime,
 }
 

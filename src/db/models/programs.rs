@@ -21,7 +21,9 @@ pub struct ProgramRow {
     pub uri: Option<String>,
     pub target_copies: i32,
     pub default_retention_end: Option<NaiveDate>,
+    #[diesel(deserialize_as = crate::db::time::StoredTime)]
     pub created_at: NaiveDateTime,
+    #[diesel(deserialize_as = crate::db::time::StoredTime)]
     pub updated_at: NaiveDateTime,
 }
 

@@ -23,7 +23,9 @@ pub struct TitleRow {
     pub publisher: Option<String>,
     pub pub_year: Option<i32>,
     pub format: String,
+    #[diesel(deserialize_as = crate::db::time::StoredTime)]
     pub created_at: NaiveDateTime,
+    #[diesel(deserialize_as = crate::db::time::StoredTime)]
     pub updated_at: NaiveDateTime,
     /// The import that created it, hidden from lookups while that import is staging.
     pub import_id: Option<String>,

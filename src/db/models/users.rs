@@ -24,7 +24,9 @@ pub struct UserRow {
     pub library_id: Option<String>,
     pub disabled: bool,
     pub token_version: i32,
+    #[diesel(deserialize_as = crate::db::time::StoredTime)]
     pub created_at: NaiveDateTime,
+    #[diesel(deserialize_as = crate::db::time::StoredTime)]
     pub updated_at: NaiveDateTime,
 }
 
