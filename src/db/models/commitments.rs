@@ -50,7 +50,9 @@ pub struct CommitmentRow {
     pub ended_at: Option<NaiveDateTime>,
     pub replaces: Option<String>,
     pub replaced_by: Option<String>,
+    #[diesel(deserialize_as = crate::db::time::StoredTime)]
     pub created_at: NaiveDateTime,
+    #[diesel(deserialize_as = crate::db::time::StoredTime)]
     pub updated_at: NaiveDateTime,
     /// The other `$f` values of an imported 583 (a tier, a sub-collection).
     pub program_note: Option<String>,
@@ -517,21 +519,44 @@ pub fn on_title(
     actor: &Actor,
     title_id: &str,
 ) -> Result<Vec<CommitmentRecord>, DbError> {
-    // A title has a handful of commitments: the caller's programs are picked here rather than
-    // with an `IN` list, which would make SQLite prepare the statement anew for every lookup.
     let rows: Vec<Joined> = crate::on_backend!(conn, |c| joined_query!()
         .filter(commitments::title_id.eq(title_id))
         .order(commitments::id)
         .load(c))?;
+    Ok(visible_to(actor, rows))
+}
+
+/// The title whose own OCLC number is `oclc`, with every commitment on it that `actor` may see,
+/// in one query (a title lookup's usual case). `None` when no commitment is on such a title: the
+/// caller then looks the number up among titles and merged numbers ([`titles::find_by_oclc`]).
+pub fn on_numbered_title(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    oclc: OclcNumber,
+) -> Result<Option<(TitleRow, Vec<CommitmentRecord>)>, DbError> {
+    let rows: Vec<Joined> = crate::on_backend!(conn, |c| joined_query!()
+        .filter(titles_table::oclc_number.eq(oclc.value()))
+        .filter(crate::shown!(titles_table))
+        .order(commitments::id)
+        .load(c))?;
+    let Some(title) = rows.first().map(|(.., title)| title.clone()) else {
+        return Ok(None);
+    };
+    Ok(Some((title, visible_to(actor, rows))))
+}
+
+/// The rows of programs `actor` may read, as records. A title has a handful of commitments, so
+/// they are picked here rather than with an `IN` list, which would make SQLite prepare the
+/// statement anew for every lookup.
+fn visible_to(actor: &Actor, rows: Vec<Joined>) -> Vec<CommitmentRecord> {
     let visible = |program_id: &str| {
         actor.is_admin()
             || Uuid::parse_str(program_id).is_ok_and(|id| actor.program_ids.contains(&id))
     };
-    Ok(rows
-        .into_iter()
+    rows.into_iter()
         .filter(|(commitment, ..)| visible(&commitment.program_id))
         .map(into_record)
-        .collect())
+        .collect()
 }
 
 /// Maps a workflow refusal onto the persistence error, with the row's current version for conflicts.
