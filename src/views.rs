@@ -49,17 +49,18 @@ pub struct TitleView {
 }
 
 impl TitleView {
-    pub fn from_row(row: &TitleRow) -> Result<Self, ApiError> {
+    /// The view of a stored title (its text moved, not copied).
+    pub fn from_owned(row: TitleRow) -> Result<Self, ApiError> {
         Ok(Self {
             id: id(&row.id)?,
-            oclc_number: row.oclc_number,
-            title: row.title.clone(),
-            author: row.author.clone(),
-            publisher: row.publisher.clone(),
-            pub_year: row.pub_year,
-            isbn: row.isbn.clone(),
-            issn: row.issn.clone(),
             format: Format::parse(&row.format).map_err(corrupt("format"))?,
+            oclc_number: row.oclc_number,
+            title: row.title,
+            author: row.author,
+            publisher: row.publisher,
+            pub_year: row.pub_year,
+            isbn: row.isbn,
+            issn: row.issn,
             aliases: Vec::new(),
         })
     }
@@ -129,7 +130,7 @@ impl CommitmentView {
 
     fn from_record(record: CommitmentRecord) -> Result<Self, ApiError> {
         let c = record.commitment;
-        let title = TitleView::from_row(&record.title)?;
+        let title = TitleView::from_owned(record.title)?;
         let optional = |value: Option<String>| value.filter(|v| !v.is_empty());
         Ok(Self {
             id: id(&c.id)?,

@@ -63,7 +63,7 @@ pub async fn lookup(
             Ok((title, aliases, records))
         })
         .await?;
-    let mut view = TitleView::from_row(&title)?;
+    let mut view = TitleView::from_owned(title)?;
     view.aliases = aliases;
     Ok(web::Json(TitleCommitments {
         title: view,
