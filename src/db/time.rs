@@ -1,4 +1,4 @@
-//! Stored timestamps read fast from SQLite.
+//! Stored timestamps and days read fast from SQLite.
 //!
 //! SQLite keeps a timestamp as text, and diesel reads it by trying chrono's `parse_from_str`
 //! with each of 18 formats, which interprets the format string anew on every value: about 2,000
@@ -7,12 +7,15 @@
 //! shape only (`YYYY-MM-DD HH:MM:SS` with an optional fraction), read here directly; anything else
 //! (a value written by hand, a Julian day number) goes on to diesel's own reading.
 //!
-//! Row fields use it with `#[diesel(deserialize_as = StoredTime)]` and stay `NaiveDateTime`.
+//! Days (`YYYY-MM-DD`, two or three a commitment) are read the same way.
+//!
+//! Row fields use them with `#[diesel(deserialize_as = StoredTime)]` (or [`StoredDay`],
+//! [`MaybeStoredDay`]) and stay `NaiveDateTime` and `NaiveDate`.
 
 use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
 use diesel::deserialize::{self, FromSql};
 use diesel::pg::Pg;
-use diesel::sql_types::Timestamp;
+use diesel::sql_types::{Date, Nullable, Timestamp};
 use diesel::sqlite::{Sqlite, SqliteType};
 
 use super::connection::{MultiBackend, MultiRawValue};
@@ -90,6 +93,100 @@ impl FromSql<Timestamp, MultiBackend> for StoredTime {
     }
 }
 
+/// A stored day, read through [`parse_day`] on SQLite.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, diesel::deserialize::FromSqlRow)]
+pub struct StoredDay(pub NaiveDate);
+
+impl From<StoredDay> for NaiveDate {
+    fn from(day: StoredDay) -> Self {
+        day.0
+    }
+}
+
+/// A stored day that may be missing (a permanent commitment's end).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, diesel::deserialize::FromSqlRow)]
+pub struct MaybeStoredDay(pub Option<NaiveDate>);
+
+impl From<MaybeStoredDay> for Option<NaiveDate> {
+    fn from(day: MaybeStoredDay) -> Self {
+        day.0
+    }
+}
+
+/// `YYYY-MM-DD`; `None` for anything else, or a day that does not exist.
+pub fn parse_day(text: &str) -> Option<NaiveDate> {
+    let b = text.as_bytes();
+    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
+        return None;
+    }
+    let number = |digits: &[u8]| {
+        digits.iter().try_fold(0_u32, |n, &c| {
+            c.is_ascii_digit().then(|| n * 10 + u32::from(c - b'0'))
+        })
+    };
+    let year = i32::try_from(number(&b[0..4])?).ok()?;
+    NaiveDate::from_ymd_opt(year, number(&b[5..7])?, number(&b[8..10])?)
+}
+
+impl FromSql<Date, Sqlite> for StoredDay {
+    fn from_sql(
+        mut value: <Sqlite as diesel::backend::Backend>::RawValue<'_>,
+    ) -> deserialize::Result<Self> {
+        if value.value_type() == Some(SqliteType::Text) {
+            if let Some(day) = parse_day(value.read_text()) {
+                return Ok(Self(day));
+            }
+        }
+        <NaiveDate as FromSql<Date, Sqlite>>::from_sql(value).map(Self)
+    }
+}
+
+impl FromSql<Date, Pg> for StoredDay {
+    fn from_sql(
+        value: <Pg as diesel::backend::Backend>::RawValue<'_>,
+    ) -> deserialize::Result<Self> {
+        <NaiveDate as FromSql<Date, Pg>>::from_sql(value).map(Self)
+    }
+}
+
+impl FromSql<Date, MultiBackend> for StoredDay {
+    fn from_sql(value: MultiRawValue<'_>) -> deserialize::Result<Self> {
+        value.from_sql::<Self, Date>()
+    }
+}
+
+/// The nullable day of backend `$backend`: a NULL is `None`, any other value a [`StoredDay`].
+macro_rules! maybe_day {
+    ($backend:ty, |$value:ident| $read:expr) => {
+        impl FromSql<Nullable<Date>, $backend> for MaybeStoredDay {
+            fn from_sql(
+                $value: <$backend as diesel::backend::Backend>::RawValue<'_>,
+            ) -> deserialize::Result<Self> {
+                $read
+            }
+
+            fn from_nullable_sql(
+                value: Option<<$backend as diesel::backend::Backend>::RawValue<'_>>,
+            ) -> deserialize::Result<Self> {
+                match value {
+                    Some(value) => <Self as FromSql<Nullable<Date>, $backend>>::from_sql(value),
+                    None => Ok(Self(None)),
+                }
+            }
+        }
+    };
+}
+
+maybe_day!(Sqlite, |value| {
+    <StoredDay as FromSql<Date, Sqlite>>::from_sql(value).map(|day| Self(Some(day.0)))
+});
+maybe_day!(Pg, |value| <StoredDay as FromSql<Date, Pg>>::from_sql(
+    value
+)
+.map(|day| Self(Some(day.0))));
+maybe_day!(MultiBackend, |value| value
+    .from_sql::<Self, Nullable<Date>>());
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -128,7 +225,37 @@ mod tests {
         }
     }
 
+    #[test]
+    fn reads_days_and_leaves_the_rest_to_diesel() {
+        assert_eq!(
+            parse_day("2040-06-30"),
+            NaiveDate::from_ymd_opt(2040, 6, 30)
+        );
+        assert_eq!(
+            parse_day("2000-02-29"),
+            NaiveDate::from_ymd_opt(2000, 2, 29)
+        );
+        for text in [
+            "",
+            "2040-6-30",
+            "2040-06-31",
+            "2041-02-29",
+            "2040-06-30 00:00:00",
+            "20400630",
+            "2040/06/30",
+        ] {
+            assert_eq!(parse_day(text), None, "{text}");
+        }
+    }
+
     proptest! {
+        #[test]
+        fn reads_back_any_day_as_diesel_writes_it(days in 0_i64..3_652_058) {
+            let day = NaiveDate::from_ymd_opt(1, 1, 1).unwrap() + chrono::Duration::days(days);
+            prop_assert_eq!(parse_day(&day.format("%F").to_string()), Some(day));
+        }
+
+
         #[test]
         fn reads_back_any_instant_as_diesel_writes_it(secs in 0_i64..253_402_300_799, nanos in 0_u32..1_000_000_000) {
             let time = chrono::DateTime::from_timestamp(secs, nanos).unwrap().naive_utc();

@@ -41,7 +41,9 @@ pub struct CommitmentRow {
     pub item_condition: Option<String>,
     pub validation: Option<String>,
     pub policies: String,
+    #[diesel(deserialize_as = crate::db::time::StoredDay)]
     pub retention_start: NaiveDate,
+    #[diesel(deserialize_as = crate::db::time::MaybeStoredDay)]
     pub retention_end: Option<NaiveDate>,
     pub renewal_proposed_end: Option<String>,
     pub public_note: Option<String>,
@@ -362,15 +364,20 @@ pub fn list(
     let backend = backend_of(conn);
     let mut rows: Vec<Listed> = Vec::new();
     for part in partitions(filter) {
-        let mut query = listed_query!()
-            .order(commitments::id)
-            .limit(limit + 1)
-            .into_boxed();
-        if let Some(after) = after {
-            query = query.filter(commitments::id.gt(after.to_owned()));
-        }
-        apply_filter!(query, &part, backend);
-        rows.extend(query.load::<Listed>(conn)?);
+        // On the backend's own connection: rows decoded without the multi-backend wrapper's
+        // dispatch on every one of their 60 values (exports read every row through here).
+        let part_rows: Vec<Listed> = crate::on_backend!(conn, |c| {
+            let mut query = listed_query!()
+                .order(commitments::id)
+                .limit(limit + 1)
+                .into_boxed();
+            if let Some(after) = after {
+                query = query.filter(commitments::id.gt(after.to_owned()));
+            }
+            apply_filter!(query, &part, backend);
+            query.load::<Listed>(c)
+        })?;
+        rows.extend(part_rows);
     }
     rows.sort_by(|a, b| a.0.id.cmp(&b.0.id));
     rows.truncate(usize::try_from(limit + 1).unwrap_or(0));

@@ -20,6 +20,7 @@ pub struct ProgramRow {
     pub name: String,
     pub uri: Option<String>,
     pub target_copies: i32,
+    #[diesel(deserialize_as = crate::db::time::MaybeStoredDay)]
     pub default_retention_end: Option<NaiveDate>,
     #[diesel(deserialize_as = crate::db::time::StoredTime)]
     pub created_at: NaiveDateTime,
