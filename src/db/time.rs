@@ -66,32 +66,40 @@ pub fn parse(text: &str) -> Option<NaiveDateTime> {
     Some(date.and_time(time))
 }
 
-impl FromSql<Timestamp, Sqlite> for StoredTime {
-    fn from_sql(
-        mut value: <Sqlite as diesel::backend::Backend>::RawValue<'_>,
-    ) -> deserialize::Result<Self> {
-        if value.value_type() == Some(SqliteType::Text) {
-            if let Some(time) = parse(value.read_text()) {
-                return Ok(Self(time));
+/// Reads `$sql` values into `$stored` (a newtype over `$chrono`): on SQLite text through `$parse`,
+/// anything else (and every PostgreSQL value) through diesel's own reading.
+macro_rules! stored {
+    ($stored:ident, $sql:ty, $chrono:ty, $parse:path) => {
+        impl FromSql<$sql, Sqlite> for $stored {
+            fn from_sql(
+                mut value: <Sqlite as diesel::backend::Backend>::RawValue<'_>,
+            ) -> deserialize::Result<Self> {
+                if value.value_type() == Some(SqliteType::Text) {
+                    if let Some(parsed) = $parse(value.read_text()) {
+                        return Ok(Self(parsed));
+                    }
+                }
+                <$chrono as FromSql<$sql, Sqlite>>::from_sql(value).map(Self)
             }
         }
-        <NaiveDateTime as FromSql<Timestamp, Sqlite>>::from_sql(value).map(Self)
-    }
+
+        impl FromSql<$sql, Pg> for $stored {
+            fn from_sql(
+                value: <Pg as diesel::backend::Backend>::RawValue<'_>,
+            ) -> deserialize::Result<Self> {
+                <$chrono as FromSql<$sql, Pg>>::from_sql(value).map(Self)
+            }
+        }
+
+        impl FromSql<$sql, MultiBackend> for $stored {
+            fn from_sql(value: MultiRawValue<'_>) -> deserialize::Result<Self> {
+                value.from_sql::<Self, $sql>()
+            }
+        }
+    };
 }
 
-impl FromSql<Timestamp, Pg> for StoredTime {
-    fn from_sql(
-        value: <Pg as diesel::backend::Backend>::RawValue<'_>,
-    ) -> deserialize::Result<Self> {
-        <NaiveDateTime as FromSql<Timestamp, Pg>>::from_sql(value).map(Self)
-    }
-}
-
-impl FromSql<Timestamp, MultiBackend> for StoredTime {
-    fn from_sql(value: MultiRawValue<'_>) -> deserialize::Result<Self> {
-        value.from_sql::<Self, Timestamp>()
-    }
-}
+stored!(StoredTime, Timestamp, NaiveDateTime, parse);
 
 /// A stored day, read through [`parse_day`] on SQLite.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, diesel::deserialize::FromSqlRow)]
@@ -128,32 +136,7 @@ pub fn parse_day(text: &str) -> Option<NaiveDate> {
     NaiveDate::from_ymd_opt(year, number(&b[5..7])?, number(&b[8..10])?)
 }
 
-impl FromSql<Date, Sqlite> for StoredDay {
-    fn from_sql(
-        mut value: <Sqlite as diesel::backend::Backend>::RawValue<'_>,
-    ) -> deserialize::Result<Self> {
-        if value.value_type() == Some(SqliteType::Text) {
-            if let Some(day) = parse_day(value.read_text()) {
-                return Ok(Self(day));
-            }
-        }
-        <NaiveDate as FromSql<Date, Sqlite>>::from_sql(value).map(Self)
-    }
-}
-
-impl FromSql<Date, Pg> for StoredDay {
-    fn from_sql(
-        value: <Pg as diesel::backend::Backend>::RawValue<'_>,
-    ) -> deserialize::Result<Self> {
-        <NaiveDate as FromSql<Date, Pg>>::from_sql(value).map(Self)
-    }
-}
-
-impl FromSql<Date, MultiBackend> for StoredDay {
-    fn from_sql(value: MultiRawValue<'_>) -> deserialize::Result<Self> {
-        value.from_sql::<Self, Date>()
-    }
-}
+stored!(StoredDay, Date, NaiveDate, parse_day);
 
 /// The nullable day of backend `$backend`: a NULL is `None`, any other value a [`StoredDay`].
 macro_rules! maybe_day {
