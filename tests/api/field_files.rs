@@ -360,6 +360,14 @@ async fn a_merged_oclc_number_finds_the_title_and_joins_it(app: TestApp) {
     assert_eq!(status, StatusCode::OK, "{title}");
     assert_eq!(title["title"]["oclc_number"], 36530614);
     assert_eq!(title["title"]["aliases"], json!([187458212]));
+    // By its own number: the same title, merged numbers and commitments (read in one query).
+    let (status, own) = f
+        .app
+        .get("/api/v1/titles?oclc_number=36530614", &f.admin)
+        .await;
+    assert_eq!(status, StatusCode::OK, "{own}");
+    assert_eq!(own, title);
+    assert_eq!(own["commitments"].as_array().unwrap().len(), 1, "{own}");
     let (_, listed) = f
         .app
         .get("/api/v1/commitments?oclc_number=187458212", &f.admin)

@@ -533,23 +533,61 @@ pub fn on_title(
     Ok(visible_to(actor, rows))
 }
 
-/// The title whose own OCLC number is `oclc`, with every commitment on it that `actor` may see,
-/// in one query (a title lookup's usual case). `None` when no commitment is on such a title: the
-/// caller then looks the number up among titles and merged numbers ([`titles::find_by_oclc`]).
+/// The title whose own OCLC number is `oclc`, with every commitment on it that `actor` may see
+/// and the numbers merged into it, in one query (a title lookup's usual case: on PostgreSQL each
+/// query is a round trip). `None` when no commitment is on such a title: the caller then looks the
+/// number up among titles and merged numbers ([`titles::find_by_oclc`]).
 pub fn on_numbered_title(
     conn: &mut DbConnection,
     actor: &Actor,
     oclc: OclcNumber,
-) -> Result<Option<(TitleRow, Vec<CommitmentRecord>)>, DbError> {
-    let rows: Vec<Joined> = crate::on_backend!(conn, |c| joined_query!()
+) -> Result<Option<NumberedTitle>, DbError> {
+    // A row per commitment and merged number (nearly always none: one row per commitment).
+    type Row = (CommitmentRow, ProgramRow, LibraryRow, TitleRow, Option<i64>);
+    let rows: Vec<Row> = crate::on_backend!(conn, |c| commitments::table
+        .inner_join(programs::table)
+        .inner_join(libraries::table)
+        .inner_join(titles_table::table.left_join(title_aliases::table))
+        .filter(crate::shown!(commitments))
         .filter(titles_table::oclc_number.eq(oclc.value()))
         .filter(crate::shown!(titles_table))
-        .order(commitments::id)
+        .select((
+            CommitmentRow::as_select(),
+            ProgramRow::as_select(),
+            LibraryRow::as_select(),
+            TitleRow::as_select(),
+            title_aliases::oclc_number.nullable(),
+        ))
+        .order((commitments::id, title_aliases::oclc_number))
         .load(c))?;
-    let Some(title) = rows.first().map(|(.., title)| title.clone()) else {
+    let Some((first, _, _, title, _)) = rows.first() else {
         return Ok(None);
     };
-    Ok(Some((title, visible_to(actor, rows))))
+    let (first, title) = (first.id.clone(), title.clone());
+    let aliases: Vec<i64> = rows
+        .iter()
+        .filter(|(commitment, ..)| commitment.id == first)
+        .filter_map(|(.., alias)| *alias)
+        .collect();
+    let mut joined: Vec<Joined> = rows
+        .into_iter()
+        .map(|(commitment, program, library, title, _)| (commitment, program, library, title))
+        .collect();
+    joined.dedup_by(|a, b| a.0.id == b.0.id);
+    Ok(Some(NumberedTitle {
+        title,
+        commitments: visible_to(actor, joined),
+        aliases,
+    }))
+}
+
+/// A title found by its own number, with what a lookup shows of it.
+pub struct NumberedTitle {
+    pub title: TitleRow,
+    /// The commitments on it the reader may see, in id order.
+    pub commitments: Vec<CommitmentRecord>,
+    /// The numbers merged into it, ascending.
+    pub aliases: Vec<i64>,
 }
 
 /// The rows of programs `actor` may read, as records. A title has a handful of commitments, so

@@ -47,16 +47,12 @@ pub async fn lookup(
     let (title, aliases, records) = state
         .db
         .read_quick(move |conn| {
-            let (title, records) = match commitments::on_numbered_title(conn, &actor, oclc)? {
-                Some(found) => found,
-                // A title without commitments, or a number merged into a title.
-                None => {
-                    let title =
-                        titles::find_by_oclc(conn, oclc)?.ok_or(DbError::NotFound("title"))?;
-                    let records = commitments::on_title(conn, &actor, &title.id)?;
-                    (title, records)
-                }
-            };
+            if let Some(found) = commitments::on_numbered_title(conn, &actor, oclc)? {
+                return Ok((found.title, found.aliases, found.commitments));
+            }
+            // A title without commitments, or a number merged into a title.
+            let title = titles::find_by_oclc(conn, oclc)?.ok_or(DbError::NotFound("title"))?;
+            let records = commitments::on_title(conn, &actor, &title.id)?;
             let aliases = titles::aliases_of(conn, std::slice::from_ref(&title.id))?
                 .remove(&title.id)
                 .unwrap_or_default();
