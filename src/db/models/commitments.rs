@@ -558,17 +558,20 @@ pub fn on_numbered_title(
             TitleRow::as_select(),
             title_aliases::oclc_number.nullable(),
         ))
-        .order((commitments::id, title_aliases::oclc_number))
+        // By id alone: the title index gives that order, where adding the merged number made
+        // SQLite sort every wide row.
+        .order(commitments::id)
         .load(c))?;
     let Some((first, _, _, title, _)) = rows.first() else {
         return Ok(None);
     };
     let (first, title) = (first.id.clone(), title.clone());
-    let aliases: Vec<i64> = rows
+    let mut aliases: Vec<i64> = rows
         .iter()
         .filter(|(commitment, ..)| commitment.id == first)
         .filter_map(|(.., alias)| *alias)
         .collect();
+    aliases.sort_unstable();
     let mut joined: Vec<Joined> = rows
         .into_iter()
         .map(|(commitment, program, library, title, _)| (commitment, program, library, title))
