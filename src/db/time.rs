@@ -34,20 +34,9 @@ impl From<StoredTime> for NaiveDateTime {
 /// (including dates and times that do not exist).
 pub fn parse(text: &str) -> Option<NaiveDateTime> {
     let b = text.as_bytes();
-    if b.len() < 19
-        || b[4] != b'-'
-        || b[7] != b'-'
-        || b[10] != b' '
-        || b[13] != b':'
-        || b[16] != b':'
-    {
+    if b.len() < 19 || b[10] != b' ' || b[13] != b':' || b[16] != b':' {
         return None;
     }
-    let number = |digits: &[u8]| {
-        digits.iter().try_fold(0_u32, |n, &c| {
-            c.is_ascii_digit().then(|| n * 10 + u32::from(c - b'0'))
-        })
-    };
     let nanos = match &b[19..] {
         [] => 0,
         [b'.', fraction @ ..] if (1..=9).contains(&fraction.len()) => {
@@ -55,15 +44,29 @@ pub fn parse(text: &str) -> Option<NaiveDateTime> {
         }
         _ => return None,
     };
-    let year = i32::try_from(number(&b[0..4])?).ok()?;
-    let date = NaiveDate::from_ymd_opt(year, number(&b[5..7])?, number(&b[8..10])?)?;
     let time = NaiveTime::from_hms_nano_opt(
         number(&b[11..13])?,
         number(&b[14..16])?,
         number(&b[17..19])?,
         nanos,
     )?;
-    Some(date.and_time(time))
+    Some(day(&b[..10])?.and_time(time))
+}
+
+/// The value of a run of ASCII digits; `None` if any byte is not one.
+fn number(digits: &[u8]) -> Option<u32> {
+    digits.iter().try_fold(0_u32, |n, &c| {
+        c.is_ascii_digit().then(|| n * 10 + u32::from(c - b'0'))
+    })
+}
+
+/// The day written `YYYY-MM-DD` in exactly these ten bytes.
+fn day(b: &[u8]) -> Option<NaiveDate> {
+    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
+        return None;
+    }
+    let year = i32::try_from(number(&b[0..4])?).ok()?;
+    NaiveDate::from_ymd_opt(year, number(&b[5..7])?, number(&b[8..10])?)
 }
 
 /// Reads `$sql` values into `$stored` (a newtype over `$chrono`): on SQLite text through `$parse`,
@@ -123,17 +126,7 @@ impl From<MaybeStoredDay> for Option<NaiveDate> {
 
 /// `YYYY-MM-DD`; `None` for anything else, or a day that does not exist.
 pub fn parse_day(text: &str) -> Option<NaiveDate> {
-    let b = text.as_bytes();
-    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
-        return None;
-    }
-    let number = |digits: &[u8]| {
-        digits.iter().try_fold(0_u32, |n, &c| {
-            c.is_ascii_digit().then(|| n * 10 + u32::from(c - b'0'))
-        })
-    };
-    let year = i32::try_from(number(&b[0..4])?).ok()?;
-    NaiveDate::from_ymd_opt(year, number(&b[5..7])?, number(&b[8..10])?)
+    day(text.as_bytes())
 }
 
 stored!(StoredDay, Date, NaiveDate, parse_day);
@@ -237,7 +230,6 @@ mod tests {
             let day = NaiveDate::from_ymd_opt(1, 1, 1).unwrap() + chrono::Duration::days(days);
             prop_assert_eq!(parse_day(&day.format("%F").to_string()), Some(day));
         }
-
 
         #[test]
         fn reads_back_any_instant_as_diesel_writes_it(secs in 0_i64..253_402_300_799, nanos in 0_u32..1_000_000_000) {
