@@ -597,12 +597,10 @@ pub struct NumberedTitle {
 /// they are picked here rather than with an `IN` list, which would make SQLite prepare the
 /// statement anew for every lookup.
 fn visible_to(actor: &Actor, rows: Vec<Joined>) -> Vec<CommitmentRecord> {
-    let visible = |program_id: &str| {
-        actor.is_admin()
-            || Uuid::parse_str(program_id).is_ok_and(|id| actor.program_ids.contains(&id))
-    };
     rows.into_iter()
-        .filter(|(commitment, ..)| visible(&commitment.program_id))
+        .filter(|(commitment, ..)| {
+            Uuid::parse_str(&commitment.program_id).is_ok_and(|id| actor.can_read_program(id))
+        })
         .map(into_record)
         .collect()
 }
