@@ -2,9 +2,13 @@
 //! and each batch is written and handed to a sink (an HTTP stream or a file) by another, at most
 //! two batches ahead.
 
+use std::collections::HashMap;
+
 use uuid::Uuid;
 
-use crate::db::models::commitments::{self, CommitmentFilter, CommitmentRecord, TitleKey};
+use crate::db::models::commitments::{self, CommitmentFilter, CommitmentRow, ExportRow, TitleKey};
+use crate::db::models::libraries::{self, LibraryRow};
+use crate::db::models::programs::{self, ProgramRow};
 use crate::db::{Backend, Db, DbConnection, DbError};
 use crate::domain::Actor;
 use crate::formats::{ExportFormat, FormatError};
@@ -33,16 +37,54 @@ pub struct ExportSummary {
     pub omitted: u64,
 }
 
-fn views(
-    records: Vec<CommitmentRecord>,
-    reader: &Actor,
-) -> Result<Vec<CommitmentView>, ExportError> {
-    records
-        .into_iter()
-        .map(|r| {
-            CommitmentView::for_reader(r, reader).map_err(|e| ExportError::View(e.to_string()))
-        })
-        .collect()
+/// The programs and libraries an export's commitments name, each read once, when first named.
+/// There are a few hundred at most, where an export has up to millions of commitments.
+#[derive(Default)]
+struct Labels {
+    programs: HashMap<String, ProgramRow>,
+    libraries: HashMap<String, LibraryRow>,
+}
+
+impl Labels {
+    /// Reads the program and library of `row` unless they were read already.
+    fn learn(&mut self, db: &Db, row: &CommitmentRow) -> Result<(), ExportError> {
+        let stored = |id: &str| Uuid::parse_str(id).map_err(|e| DbError::Corrupt(e.to_string()));
+        if !self.programs.contains_key(&row.program_id) {
+            let program = programs::find(&mut *db.conn()?, stored(&row.program_id)?)?;
+            self.programs.insert(row.program_id.clone(), program);
+        }
+        if !self.libraries.contains_key(&row.library_id) {
+            let library = libraries::find(&mut *db.conn()?, stored(&row.library_id)?)?;
+            self.libraries.insert(row.library_id.clone(), library);
+        }
+        Ok(())
+    }
+
+    /// The views of `rows` as `reader` may see them.
+    fn views(
+        &mut self,
+        db: &Db,
+        rows: Vec<ExportRow>,
+        reader: &Actor,
+    ) -> Result<Vec<CommitmentView>, ExportError> {
+        let mut views = Vec::with_capacity(rows.len());
+        for (commitment, title) in rows {
+            self.learn(db, &commitment)?;
+            let (Some(program), Some(library)) = (
+                self.programs.get(&commitment.program_id),
+                self.libraries.get(&commitment.library_id),
+            ) else {
+                return Err(ExportError::View(format!(
+                    "the program or library of commitment {} was not read",
+                    commitment.id
+                )));
+            };
+            let view = CommitmentView::from_parts(commitment, program, library, title)
+                .map_err(|e| ExportError::View(e.to_string()))?;
+            views.push(view.seen_by(reader));
+        }
+        Ok(views)
+    }
 }
 
 /// Writes every commitment `reader` may see that matches `filter` in `format`, batch by batch, to
@@ -62,15 +104,15 @@ pub fn run(
     let mut writer = format.writer();
     sink(writer.start()?)?;
     let mut written = 0_u64;
-    let (batches, received) =
-        std::sync::mpsc::sync_channel::<Result<Vec<CommitmentRecord>, DbError>>(2);
+    let mut labels = Labels::default();
+    let (batches, received) = std::sync::mpsc::sync_channel::<Result<Vec<ExportRow>, DbError>>(2);
     std::thread::scope(|scope| -> Result<(), ExportError> {
         scope.spawn(move || read_batches(db, filter, format.groups_by_title(), batches));
         // Dropping `received` on an early return ends the reader at its next send.
-        for records in received {
-            let records = records?;
-            let count = records.len();
-            let batch = views(records, reader)?;
+        for rows in received {
+            let rows = rows?;
+            let count = rows.len();
+            let batch = labels.views(db, rows, reader)?;
             let bytes = writer.write(&batch)?;
             if !bytes.is_empty() {
                 sink(bytes)?;
@@ -127,13 +169,13 @@ fn read_batches(
     db: &Db,
     filter: &CommitmentFilter,
     by_title: bool,
-    batches: std::sync::mpsc::SyncSender<Result<Vec<CommitmentRecord>, DbError>>,
+    batches: std::sync::mpsc::SyncSender<Result<Vec<ExportRow>, DbError>>,
 ) {
     if let Some(_turn) = CursorTurn::take(db) {
         let read = db.conn().and_then(|mut conn| match &mut *conn {
             DbConnection::Postgres(pg) => {
-                commitments::read_through_cursor(pg, filter, by_title, BATCH, &mut |records| {
-                    batches.send(Ok(records)).is_ok()
+                commitments::read_through_cursor(pg, filter, by_title, BATCH, &mut |rows| {
+                    batches.send(Ok(rows)).is_ok()
                 })
             }
             DbConnection::Sqlite(_) => Err(DbError::Unavailable(
@@ -148,27 +190,27 @@ fn read_batches(
     let mut after_id: Option<String> = None;
     let mut after_title: Option<TitleKey> = None;
     loop {
-        let records = db.conn().and_then(|mut conn| {
+        let rows = db.conn().and_then(|mut conn| {
             if by_title {
                 commitments::by_title(&mut conn, filter, after_title.as_ref(), BATCH)
             } else {
-                commitments::list(&mut conn, filter, after_id.as_deref(), BATCH).map(|p| p.items)
+                commitments::export_batch(&mut conn, filter, after_id.as_deref(), BATCH)
             }
         });
-        let records = match records {
-            Ok(records) if records.is_empty() => return,
-            Ok(records) => records,
+        let rows = match rows {
+            Ok(rows) if rows.is_empty() => return,
+            Ok(rows) => rows,
             Err(error) => {
                 let _ = batches.send(Err(error));
                 return;
             }
         };
-        let last = records.len() < BATCH as usize;
-        if let Some(tail) = records.last() {
-            after_id = Some(tail.commitment.id.clone());
-            after_title = Some((tail.commitment.title_id.clone(), tail.commitment.id.clone()));
+        let last = rows.len() < BATCH as usize;
+        if let Some((tail, _)) = rows.last() {
+            after_id = Some(tail.id.clone());
+            after_title = Some((tail.title_id.clone(), tail.id.clone()));
         }
-        if batches.send(Ok(records)).is_err() || last {
+        if batches.send(Ok(rows)).is_err() || last {
             return;
         }
     }
@@ -276,7 +318,6 @@ pub fn ids_of(
     program: Option<&str>,
     library: Option<&str>,
 ) -> Result<(Option<Uuid>, Option<Uuid>), DbError> {
-    use crate::db::models::{libraries, programs};
     let mut conn = db.conn()?;
     let program = match program {
         Some(p) => Some(match Uuid::parse_str(p) {

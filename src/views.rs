@@ -7,7 +7,9 @@ use serde_json::Value;
 use uuid::Uuid;
 
 use crate::db::audit::EventRow;
-use crate::db::models::commitments::CommitmentRecord;
+use crate::db::models::commitments::{CommitmentRecord, CommitmentRow};
+use crate::db::models::libraries::LibraryRow;
+use crate::db::models::programs::ProgramRow;
 use crate::db::models::titles::TitleRow;
 use crate::domain::commitment::{
     policies_from_text, Condition, Format, Policy, Shelving, Status, Validation,
@@ -121,25 +123,41 @@ impl CommitmentView {
     /// The commitment as `reader` may see it: its private note only for those who may read it
     /// (`Actor::reads_private_notes`).
     pub fn for_reader(record: CommitmentRecord, reader: &Actor) -> Result<Self, ApiError> {
-        let mut view = Self::from_record(record)?;
-        if !reader.reads_private_notes(view.program_id, view.library_id) {
-            view.private_note = None;
-        }
-        Ok(view)
+        let CommitmentRecord {
+            commitment,
+            program,
+            library,
+            title,
+        } = record;
+        Ok(Self::from_parts(commitment, &program, &library, title)?.seen_by(reader))
     }
 
-    fn from_record(record: CommitmentRecord) -> Result<Self, ApiError> {
-        let c = record.commitment;
-        let title = TitleView::from_owned(record.title)?;
+    /// This view as `reader` may see it (see [`CommitmentView::for_reader`]).
+    pub fn seen_by(mut self, reader: &Actor) -> Self {
+        if !reader.reads_private_notes(self.program_id, self.library_id) {
+            self.private_note = None;
+        }
+        self
+    }
+
+    /// The view of a stored commitment, its title (both moved) and the program and library it
+    /// names (their labels copied: an export shares one of each among many commitments).
+    pub fn from_parts(
+        c: CommitmentRow,
+        program: &ProgramRow,
+        library: &LibraryRow,
+        title: TitleRow,
+    ) -> Result<Self, ApiError> {
+        let title = TitleView::from_owned(title)?;
         let optional = |value: Option<String>| value.filter(|v| !v.is_empty());
         Ok(Self {
             id: id(&c.id)?,
             program_id: id(&c.program_id)?,
-            program_code: record.program.code,
-            program_uri: record.program.uri,
+            program_code: program.code.clone(),
+            program_uri: program.uri.clone(),
             library_id: id(&c.library_id)?,
-            oclc_symbol: record.library.oclc_symbol,
-            marc_org_code: record.library.marc_org_code,
+            oclc_symbol: library.oclc_symbol.clone(),
+            marc_org_code: library.marc_org_code.clone(),
             title_id: title.id,
             oclc_number: title.oclc_number,
             title: title.title,

@@ -187,6 +187,58 @@ fn from_listed((commitment, program, library, title): Listed) -> Result<Commitme
     }
 }
 
+/// What an export reads of each commitment: the row and its title. The program and library are
+/// a few hundred rows that an export looks up once each (`exports::Labels`): joined, their 14
+/// columns were decoded again for every commitment, and SQLite searched both tables for each.
+pub type ExportRow = (CommitmentRow, TitleRow);
+
+/// The export's query: the commitments, left-joined (as [`listed_query`] and for the same reason)
+/// to their titles.
+macro_rules! exported_query {
+    () => {
+        commitments::table
+            .left_join(titles_table::table)
+            .filter(crate::shown!(commitments))
+            .select((
+                commitments::all_columns,
+                titles_table::all_columns.nullable(),
+            ))
+    };
+}
+
+type Exported = (CommitmentRow, Option<TitleRow>);
+
+fn from_exported((commitment, title): Exported) -> Result<ExportRow, DbError> {
+    match title {
+        Some(title) => Ok((commitment, title)),
+        None => Err(DbError::Corrupt(format!(
+            "commitment {} refers to a title that does not exist",
+            commitment.id
+        ))),
+    }
+}
+
+/// The rows of every partition of `filter` (see [`partitions`]), each read by `read` in id order,
+/// merged in id order and cut to `keep`. One partition (the usual case) is taken as it is read.
+fn merged<R>(
+    filter: &CommitmentFilter,
+    keep: i64,
+    id_of: impl Fn(&R) -> &str,
+    mut read: impl FnMut(&CommitmentFilter) -> Result<Vec<R>, DbError>,
+) -> Result<Vec<R>, DbError> {
+    let parts = partitions(filter);
+    if let [part] = parts.as_slice() {
+        return read(part);
+    }
+    let mut rows = Vec::new();
+    for part in &parts {
+        rows.extend(read(part)?);
+    }
+    rows.sort_by(|a, b| id_of(a).cmp(id_of(b)));
+    rows.truncate(usize::try_from(keep).unwrap_or(0));
+    Ok(rows)
+}
+
 /// The filter split into queries that each walk one index range in keyset order, merged by id
 /// afterwards: one per program for a reader of several programs (a program the caller may not read
 /// gives nothing), and one per proposer role for a side (the program's side is coordinators' and
@@ -362,25 +414,26 @@ pub fn list(
     limit: i64,
 ) -> Result<Page<CommitmentRecord>, DbError> {
     let backend = backend_of(conn);
-    let mut rows: Vec<Listed> = Vec::new();
-    for part in partitions(filter) {
-        // On the backend's own connection: rows decoded without the multi-backend wrapper's
-        // dispatch on every one of their 60 values (exports read every row through here).
-        let part_rows: Vec<Listed> = crate::on_backend!(conn, |c| {
-            let mut query = listed_query!()
-                .order(commitments::id)
-                .limit(limit + 1)
-                .into_boxed();
-            if let Some(after) = after {
-                query = query.filter(commitments::id.gt(after.to_owned()));
-            }
-            apply_filter!(query, &part, backend);
-            query.load::<Listed>(c)
-        })?;
-        rows.extend(part_rows);
-    }
-    rows.sort_by(|a, b| a.0.id.cmp(&b.0.id));
-    rows.truncate(usize::try_from(limit + 1).unwrap_or(0));
+    let rows = merged(
+        filter,
+        limit + 1,
+        |row: &Listed| &row.0.id,
+        |part| {
+            // On the backend's own connection: rows decoded without the multi-backend wrapper's
+            // dispatch on every one of their 60 values.
+            Ok(crate::on_backend!(conn, |c| {
+                let mut query = listed_query!()
+                    .order(commitments::id)
+                    .limit(limit + 1)
+                    .into_boxed();
+                if let Some(after) = after {
+                    query = query.filter(commitments::id.gt(after.to_owned()));
+                }
+                apply_filter!(query, part, backend);
+                query.load::<Listed>(c)
+            })?)
+        },
+    )?;
     let page = Page::from_rows(rows, limit, |row| row.0.id.clone());
     Ok(Page {
         items: page
@@ -390,6 +443,36 @@ pub fn list(
             .collect::<Result<_, _>>()?,
         next_after: page.next_after,
     })
+}
+
+/// The next `limit` commitments matching `filter` in id order after `after`, as an export reads
+/// them (the keyset batches of [`list`], without the program and library).
+pub fn export_batch(
+    conn: &mut DbConnection,
+    filter: &CommitmentFilter,
+    after: Option<&str>,
+    limit: i64,
+) -> Result<Vec<ExportRow>, DbError> {
+    let backend = backend_of(conn);
+    let rows = merged(
+        filter,
+        limit,
+        |row: &Exported| &row.0.id,
+        |part| {
+            Ok(crate::on_backend!(conn, |c| {
+                let mut query = exported_query!()
+                    .order(commitments::id)
+                    .limit(limit)
+                    .into_boxed();
+                if let Some(after) = after {
+                    query = query.filter(commitments::id.gt(after.to_owned()));
+                }
+                apply_filter!(query, part, backend);
+                query.load::<Exported>(c)
+            })?)
+        },
+    )?;
+    rows.into_iter().map(from_exported).collect()
 }
 
 /// The `limit` commitments matching `filter` just before the key `before`, in id order: the
@@ -436,9 +519,12 @@ pub fn by_title(
     filter: &CommitmentFilter,
     after: Option<&TitleKey>,
     limit: i64,
-) -> Result<Vec<CommitmentRecord>, DbError> {
+) -> Result<Vec<ExportRow>, DbError> {
     let backend = backend_of(conn);
-    let mut query = joined_query!()
+    let mut query = commitments::table
+        .inner_join(titles_table::table)
+        .filter(crate::shown!(commitments))
+        .select((CommitmentRow::as_select(), TitleRow::as_select()))
         .order((commitments::title_id, commitments::id))
         .limit(limit)
         .into_boxed();
@@ -457,11 +543,7 @@ pub fn by_title(
         );
     }
     apply_filter!(query, filter, backend, true);
-    Ok(query
-        .load::<Joined>(conn)?
-        .into_iter()
-        .map(into_record)
-        .collect())
+    Ok(query.load::<ExportRow>(conn)?)
 }
 
 mod cursor;

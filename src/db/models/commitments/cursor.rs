@@ -1,11 +1,11 @@
 //! PostgreSQL exports read through one server-side cursor.
 //!
-//! Keyset batches (`list`, `by_title`) cost PostgreSQL a new plan per batch, a parallel-worker
-//! start and a nested-loop index probe per row into `titles`: 15 ms for each 1,000 rows, so
-//! an export of 200,000 took 6 s against 0.9 s for `COPY` of the same join. One cursor over the
-//! whole query is planned once, for all its rows (one ordered scan, the small tables memoized), and
-//! is fetched a batch at a time, so memory stays flat: 2.4 s. It also reads one snapshot: every row is as it was
-//! when the export began, however long the download.
+//! Keyset batches (`export_batch`, `by_title`) cost PostgreSQL a new plan per batch, a
+//! parallel-worker start and a nested-loop index probe per row into `titles`: 15 ms for each 1,000
+//! rows, so an export of 200,000 took 6 s against 0.9 s for `COPY` of the same join. One cursor
+//! over the whole query is planned once, for all its rows, and is fetched a batch at a time, so
+//! memory stays flat: 2.4 s. It also reads one snapshot: every row is as it was when the export
+//! began, however long the download.
 //!
 //! The cost is one connection and one open read-only transaction for the export's length; a
 //! client that stops reading ends it after [`STALLED`] (PostgreSQL ends the idle transaction).
@@ -88,7 +88,7 @@ pub fn read_through_cursor(
     filter: &CommitmentFilter,
     by_title: bool,
     batch: i64,
-    each: &mut dyn FnMut(Vec<CommitmentRecord>) -> bool,
+    each: &mut dyn FnMut(Vec<ExportRow>) -> bool,
 ) -> Result<(), DbError> {
     conn.build_transaction()
         .read_only()
@@ -100,7 +100,7 @@ pub fn read_through_cursor(
                 "SET LOCAL cursor_tuple_fraction = 1.0; SET LOCAL jit = off; \
                  SET LOCAL idle_in_transaction_session_timeout = '{STALLED}'"
             ))?;
-            let mut query = listed_query!().into_boxed::<Pg>();
+            let mut query = exported_query!().into_boxed::<Pg>();
             query = if by_title {
                 query.order((commitments::title_id, commitments::id))
             } else {
@@ -110,11 +110,11 @@ pub fn read_through_cursor(
             let fetch = fetch_of(&query, batch);
             Declare(query).execute(conn)?;
             loop {
-                let rows: Vec<Listed> = fetch.load(conn)?;
+                let rows: Vec<Exported> = fetch.load(conn)?;
                 let last = (rows.len() as i64) < batch;
                 let records = rows
                     .into_iter()
-                    .map(from_listed)
+                    .map(from_exported)
                     .collect::<Result<Vec<_>, _>>()?;
                 if (!records.is_empty() && !each(records)) || last {
                     return Ok(());
