@@ -11,7 +11,7 @@ use crate::auth::token::TokenKeys;
 use crate::config::{AdminBootstrap, Settings};
 use crate::db::audit::AuditActor;
 use crate::db::models::users;
-use crate::db::{Backend, DatabaseUrl, Db};
+use crate::db::{Backend, DatabaseUrl, Db, Workload};
 use crate::domain::accounts::{NewUser, UserInput};
 use crate::domain::Role;
 use crate::http::{self, AppState};
@@ -29,13 +29,19 @@ pub struct Application {
     server: Server,
 }
 
-/// Opens the database with a pool sized for the backend and applies pending migrations.
+/// Opens the database for a command, with a pool sized for the backend, and applies pending
+/// migrations.
 pub fn open_database(url: &DatabaseUrl) -> anyhow::Result<Db> {
+    open_database_for(url, Workload::Command)
+}
+
+/// Opens the database for `workload` (see [`open_database`]).
+pub fn open_database_for(url: &DatabaseUrl, workload: Workload) -> anyhow::Result<Db> {
     let max_connections = match url.backend() {
         Backend::Sqlite => 8,
         Backend::Postgres => 16,
     };
-    let db = Db::connect(url, max_connections)?;
+    let db = Db::connect_for(url, max_connections, workload)?;
     let applied = db.migrate()?;
     if !applied.is_empty() {
         tracing::info!(?applied, database = %url.redacted(), "applied migrations");
@@ -81,7 +87,7 @@ pub fn ensure_first_admin(db: &Db, admin: &AdminBootstrap) -> anyhow::Result<Opt
 
 impl Application {
     pub fn build(settings: &Settings) -> anyhow::Result<Self> {
-        let db = open_database(&settings.database)?;
+        let db = open_database_for(&settings.database, Workload::Serve)?;
         ensure_first_admin(&db, &settings.admin)?;
         let listener = TcpListener::bind(&settings.bind)
             .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", settings.bind))?;

@@ -16,7 +16,7 @@ pub mod schema;
 pub mod time;
 mod url;
 
-pub use connection::DbConnection;
+pub use connection::{DbConnection, Workload};
 pub use error::DbError;
 pub use pool::Db;
 pub use url::{Backend, DatabaseUrl};

@@ -7,7 +7,7 @@ use std::time::Duration;
 use diesel::{Connection, RunQueryDsl};
 use parking_lot::Mutex;
 
-use super::connection::Manager;
+use super::connection::{Manager, Workload};
 use super::url::{Backend, DatabaseUrl};
 use super::{migrations, DbConnection, DbError};
 
@@ -32,8 +32,18 @@ pub struct Db {
 }
 
 impl Db {
-    /// Opens a pool of at most `max_connections` (creating a SQLite file and its folder when missing).
+    /// Opens a pool of at most `max_connections` for a command (creating a SQLite file and its
+    /// folder when missing).
     pub fn connect(url: &DatabaseUrl, max_connections: u32) -> Result<Self, DbError> {
+        Self::connect_for(url, max_connections, Workload::Command)
+    }
+
+    /// Opens a pool of at most `max_connections` for `workload`.
+    pub fn connect_for(
+        url: &DatabaseUrl,
+        max_connections: u32,
+        workload: Workload,
+    ) -> Result<Self, DbError> {
         if let DatabaseUrl::Sqlite(path) = url {
             if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
                 std::fs::create_dir_all(dir).map_err(|e| {
@@ -48,7 +58,7 @@ impl Db {
             // Initialised first here, OpenSSL registers no such handler.
             openssl_sys::init();
         }
-        let manager = Manager::new(url.clone());
+        let manager = Manager::new(url.clone(), workload);
         let unreachable = manager.unreachable();
         let pool = r2d2::Pool::builder()
             .max_size(max_connections)
