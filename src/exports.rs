@@ -40,12 +40,12 @@ pub struct ExportSummary {
 /// The programs and libraries an export's commitments name, each read once, when first named.
 /// There are a few hundred at most, where an export has up to millions of commitments.
 #[derive(Default)]
-struct Labels {
+struct Named {
     programs: HashMap<String, ProgramRow>,
     libraries: HashMap<String, LibraryRow>,
 }
 
-impl Labels {
+impl Named {
     /// Reads the program and library of `row` unless they were read already.
     fn learn(&mut self, db: &Db, row: &CommitmentRow) -> Result<(), ExportError> {
         let stored = |id: &str| Uuid::parse_str(id).map_err(|e| DbError::Corrupt(e.to_string()));
@@ -79,7 +79,8 @@ impl Labels {
                     commitment.id
                 )));
             };
-            let view = CommitmentView::from_parts(commitment, program, library, title)
+            let labels = commitments::Labels::of(program, library);
+            let view = CommitmentView::from_parts(commitment, labels, title)
                 .map_err(|e| ExportError::View(e.to_string()))?;
             views.push(view.seen_by(reader));
         }
@@ -104,7 +105,7 @@ pub fn run(
     let mut writer = format.writer();
     sink(writer.start()?)?;
     let mut written = 0_u64;
-    let mut labels = Labels::default();
+    let mut named = Named::default();
     let (batches, received) = std::sync::mpsc::sync_channel::<Result<Vec<ExportRow>, DbError>>(2);
     std::thread::scope(|scope| -> Result<(), ExportError> {
         scope.spawn(move || read_batches(db, filter, format.groups_by_title(), batches));
@@ -112,7 +113,7 @@ pub fn run(
         for rows in received {
             let rows = rows?;
             let count = rows.len();
-            let batch = labels.views(db, rows, reader)?;
+            let batch = named.views(db, rows, reader)?;
             let bytes = writer.write(&batch)?;
             if !bytes.is_empty() {
                 sink(bytes)?;

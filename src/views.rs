@@ -7,9 +7,7 @@ use serde_json::Value;
 use uuid::Uuid;
 
 use crate::db::audit::EventRow;
-use crate::db::models::commitments::{CommitmentRecord, CommitmentRow};
-use crate::db::models::libraries::LibraryRow;
-use crate::db::models::programs::ProgramRow;
+use crate::db::models::commitments::{CommitmentRecord, CommitmentRow, Labels};
 use crate::db::models::titles::TitleRow;
 use crate::domain::commitment::{
     policies_from_text, Condition, Format, Policy, Shelving, Status, Validation,
@@ -17,6 +15,8 @@ use crate::domain::commitment::{
 use crate::domain::retention::RetentionEnd;
 use crate::domain::Actor;
 use crate::error::ApiError;
+
+mod instants;
 
 /// A stored UTC instant as RFC 3339.
 pub fn instant(at: NaiveDateTime) -> DateTime<Utc> {
@@ -98,6 +98,7 @@ pub struct CommitmentView {
     pub validation: Option<Validation>,
     pub policies: Vec<Policy>,
     pub status: Status,
+    #[serde(serialize_with = "instants::day")]
     pub retention_start: NaiveDate,
     /// `YYYY-MM-DD` or `permanent`.
     pub retention_end: String,
@@ -112,10 +113,13 @@ pub struct CommitmentView {
     pub version: i32,
     pub proposed_by_role: String,
     pub end_reason: Option<String>,
+    #[serde(serialize_with = "instants::optional_instant")]
     pub ended_at: Option<DateTime<Utc>>,
     pub replaces: Option<Uuid>,
     pub replaced_by: Option<Uuid>,
+    #[serde(serialize_with = "instants::instant")]
     pub created_at: DateTime<Utc>,
+    #[serde(serialize_with = "instants::instant")]
     pub updated_at: DateTime<Utc>,
 }
 
@@ -129,7 +133,7 @@ impl CommitmentView {
             library,
             title,
         } = record;
-        Ok(Self::from_parts(commitment, &program, &library, title)?.seen_by(reader))
+        Ok(Self::from_parts(commitment, Labels::of(&program, &library), title)?.seen_by(reader))
     }
 
     /// This view as `reader` may see it (see [`CommitmentView::for_reader`]).
@@ -140,24 +144,19 @@ impl CommitmentView {
         self
     }
 
-    /// The view of a stored commitment, its title (both moved) and the program and library it
-    /// names (their labels copied: an export shares one of each among many commitments).
-    pub fn from_parts(
-        c: CommitmentRow,
-        program: &ProgramRow,
-        library: &LibraryRow,
-        title: TitleRow,
-    ) -> Result<Self, ApiError> {
+    /// The view of a stored commitment, the labels of its program and library, and its title
+    /// (all moved).
+    pub fn from_parts(c: CommitmentRow, labels: Labels, title: TitleRow) -> Result<Self, ApiError> {
         let title = TitleView::from_owned(title)?;
         let optional = |value: Option<String>| value.filter(|v| !v.is_empty());
         Ok(Self {
             id: id(&c.id)?,
             program_id: id(&c.program_id)?,
-            program_code: program.code.clone(),
-            program_uri: program.uri.clone(),
+            program_code: labels.program_code,
+            program_uri: labels.program_uri,
             library_id: id(&c.library_id)?,
-            oclc_symbol: library.oclc_symbol.clone(),
-            marc_org_code: library.marc_org_code.clone(),
+            oclc_symbol: labels.oclc_symbol,
+            marc_org_code: labels.marc_org_code,
             title_id: title.id,
             oclc_number: title.oclc_number,
             title: title.title,
@@ -211,6 +210,7 @@ pub struct EventView {
     pub id: Uuid,
     /// Position in the trail, gap-free from 1.
     pub seq: i64,
+    #[serde(serialize_with = "instants::instant")]
     pub at: DateTime<Utc>,
     pub actor_id: Option<Uuid>,
     /// The actor's role, or `system` for the registry's own work.

@@ -188,7 +188,7 @@ fn from_listed((commitment, program, library, title): Listed) -> Result<Commitme
 }
 
 /// What an export reads of each commitment: the row and its title. The program and library are
-/// a few hundred rows that an export looks up once each (`exports::Labels`): joined, their 14
+/// a few hundred rows that an export looks up once each (`exports::Named`): joined, their 14
 /// columns were decoded again for every commitment, and SQLite searched both tables for each.
 pub type ExportRow = (CommitmentRow, TitleRow);
 
@@ -612,7 +612,31 @@ pub fn on_title(
         .filter(commitments::title_id.eq(title_id))
         .order(commitments::id)
         .load(c))?;
-    Ok(visible_to(actor, rows))
+    Ok(visible_to(actor, rows, |row| &row.0)
+        .into_iter()
+        .map(into_record)
+        .collect())
+}
+
+/// What a commitment's view shows of its program and library (a title lookup reads these four
+/// columns rather than the two tables' fourteen).
+#[derive(Debug, Clone, Queryable)]
+pub struct Labels {
+    pub program_code: String,
+    pub program_uri: Option<String>,
+    pub oclc_symbol: String,
+    pub marc_org_code: String,
+}
+
+impl Labels {
+    pub fn of(program: &ProgramRow, library: &LibraryRow) -> Self {
+        Self {
+            program_code: program.code.clone(),
+            program_uri: program.uri.clone(),
+            oclc_symbol: library.oclc_symbol.clone(),
+            marc_org_code: library.marc_org_code.clone(),
+        }
+    }
 }
 
 /// The title whose own OCLC number is `oclc`, with every commitment on it that `actor` may see
@@ -625,7 +649,7 @@ pub fn on_numbered_title(
     oclc: OclcNumber,
 ) -> Result<Option<NumberedTitle>, DbError> {
     // A row per commitment and merged number (nearly always none: one row per commitment).
-    type Row = (CommitmentRow, ProgramRow, LibraryRow, TitleRow, Option<i64>);
+    type Row = (CommitmentRow, Labels, TitleRow, Option<i64>);
     let rows: Vec<Row> = crate::on_backend!(conn, |c| commitments::table
         .inner_join(programs::table)
         .inner_join(libraries::table)
@@ -635,8 +659,12 @@ pub fn on_numbered_title(
         .filter(crate::shown!(titles_table))
         .select((
             CommitmentRow::as_select(),
-            ProgramRow::as_select(),
-            LibraryRow::as_select(),
+            (
+                programs::code,
+                programs::uri,
+                libraries::oclc_symbol,
+                libraries::marc_org_code,
+            ),
             TitleRow::as_select(),
             title_aliases::oclc_number.nullable(),
         ))
@@ -644,7 +672,7 @@ pub fn on_numbered_title(
         // SQLite sort every wide row.
         .order(commitments::id)
         .load(c))?;
-    let Some((first, _, _, title, _)) = rows.first() else {
+    let Some((first, _, title, _)) = rows.first() else {
         return Ok(None);
     };
     let (first, title) = (first.id.clone(), title.clone());
@@ -654,14 +682,14 @@ pub fn on_numbered_title(
         .filter_map(|(.., alias)| *alias)
         .collect();
     aliases.sort_unstable();
-    let mut joined: Vec<Joined> = rows
+    let mut labelled: Vec<(CommitmentRow, Labels)> = rows
         .into_iter()
-        .map(|(commitment, program, library, title, _)| (commitment, program, library, title))
+        .map(|(commitment, labels, _, _)| (commitment, labels))
         .collect();
-    joined.dedup_by(|a, b| a.0.id == b.0.id);
+    labelled.dedup_by(|a, b| a.0.id == b.0.id);
     Ok(Some(NumberedTitle {
         title,
-        commitments: visible_to(actor, joined),
+        commitments: visible_to(actor, labelled, |row| &row.0),
         aliases,
     }))
 }
@@ -669,21 +697,20 @@ pub fn on_numbered_title(
 /// A title found by its own number, with what a lookup shows of it.
 pub struct NumberedTitle {
     pub title: TitleRow,
-    /// The commitments on it the reader may see, in id order.
-    pub commitments: Vec<CommitmentRecord>,
+    /// The commitments on it the reader may see, in id order, with their labels.
+    pub commitments: Vec<(CommitmentRow, Labels)>,
     /// The numbers merged into it, ascending.
     pub aliases: Vec<i64>,
 }
 
-/// The rows of programs `actor` may read, as records. A title has a handful of commitments, so
-/// they are picked here rather than with an `IN` list, which would make SQLite prepare the
-/// statement anew for every lookup.
-fn visible_to(actor: &Actor, rows: Vec<Joined>) -> Vec<CommitmentRecord> {
+/// The rows of programs `actor` may read. A title has a handful of commitments, so they are
+/// picked here rather than with an `IN` list, which would make SQLite prepare the statement anew
+/// for every lookup.
+fn visible_to<R>(actor: &Actor, rows: Vec<R>, commitment: impl Fn(&R) -> &CommitmentRow) -> Vec<R> {
     rows.into_iter()
-        .filter(|(commitment, ..)| {
-            Uuid::parse_str(&commitment.program_id).is_ok_and(|id| actor.can_read_program(id))
+        .filter(|row| {
+            Uuid::parse_str(&commitment(row).program_id).is_ok_and(|id| actor.can_read_program(id))
         })
-        .map(into_record)
         .collect()
 }
 

@@ -4,7 +4,8 @@
 use actix_web::web;
 use serde::{Deserialize, Serialize};
 
-use crate::db::models::{commitments, titles};
+use crate::db::models::commitments::{self, Labels};
+use crate::db::models::titles;
 use crate::db::DbError;
 use crate::domain::identifiers::OclcNumber;
 use crate::domain::ValidationErrors;
@@ -44,7 +45,7 @@ pub async fn lookup(
     let actor = user.actor.clone();
     let reader = user.actor;
     // A handful of index probes: on SQLite run at once rather than handed to a blocking thread.
-    let (title, aliases, records) = state
+    let (title, aliases, labelled) = state
         .db
         .read_quick(move |conn| {
             if let Some(found) = commitments::on_numbered_title(conn, &actor, oclc)? {
@@ -52,20 +53,27 @@ pub async fn lookup(
             }
             // A title without commitments, or a number merged into a title.
             let title = titles::find_by_oclc(conn, oclc)?.ok_or(DbError::NotFound("title"))?;
-            let records = commitments::on_title(conn, &actor, &title.id)?;
+            let labelled = commitments::on_title(conn, &actor, &title.id)?
+                .into_iter()
+                .map(|r| (r.commitment, Labels::of(&r.program, &r.library)))
+                .collect();
             let aliases = titles::aliases_of(conn, std::slice::from_ref(&title.id))?
                 .remove(&title.id)
                 .unwrap_or_default();
-            Ok((title, aliases, records))
+            Ok((title, aliases, labelled))
         })
         .await?;
+    let commitments = labelled
+        .into_iter()
+        .map(|(commitment, labels)| {
+            CommitmentView::from_parts(commitment, labels, title.clone())
+                .map(|v| v.seen_by(&reader))
+        })
+        .collect::<Result<_, _>>()?;
     let mut view = TitleView::from_owned(title)?;
     view.aliases = aliases;
     Ok(web::Json(TitleCommitments {
         title: view,
-        commitments: records
-            .into_iter()
-            .map(|r| CommitmentView::for_reader(r, &reader))
-            .collect::<Result<_, _>>()?,
+        commitments,
     }))
 }
