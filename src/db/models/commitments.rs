@@ -406,6 +406,22 @@ fn backend_of(conn: &DbConnection) -> Backend {
     }
 }
 
+/// The first `$limit` rows of the query `$query!()` matching the partition `$part` in id order
+/// after the key `$after`, as `$row`s. On the backend's own connection: rows decoded without the
+/// multi-backend wrapper's dispatch on every one of their values.
+macro_rules! keyset_part {
+    ($conn:expr, $query:ident, $row:ty, $part:expr, $after:expr, $limit:expr, $backend:expr) => {
+        crate::on_backend!($conn, |c| {
+            let mut query = $query!().order(commitments::id).limit($limit).into_boxed();
+            if let Some(after) = $after {
+                query = query.filter(commitments::id.gt(after.to_owned()));
+            }
+            apply_filter!(query, $part, $backend);
+            query.load::<$row>(c)
+        })
+    };
+}
+
 /// Commitments matching `filter` in id order, after the key `after`.
 pub fn list(
     conn: &mut DbConnection,
@@ -419,19 +435,15 @@ pub fn list(
         limit + 1,
         |row: &Listed| &row.0.id,
         |part| {
-            // On the backend's own connection: rows decoded without the multi-backend wrapper's
-            // dispatch on every one of their 60 values.
-            Ok(crate::on_backend!(conn, |c| {
-                let mut query = listed_query!()
-                    .order(commitments::id)
-                    .limit(limit + 1)
-                    .into_boxed();
-                if let Some(after) = after {
-                    query = query.filter(commitments::id.gt(after.to_owned()));
-                }
-                apply_filter!(query, part, backend);
-                query.load::<Listed>(c)
-            })?)
+            Ok(keyset_part!(
+                conn,
+                listed_query,
+                Listed,
+                part,
+                after,
+                limit + 1,
+                backend
+            )?)
         },
     )?;
     let page = Page::from_rows(rows, limit, |row| row.0.id.clone());
@@ -459,17 +471,15 @@ pub fn export_batch(
         limit,
         |row: &Exported| &row.0.id,
         |part| {
-            Ok(crate::on_backend!(conn, |c| {
-                let mut query = exported_query!()
-                    .order(commitments::id)
-                    .limit(limit)
-                    .into_boxed();
-                if let Some(after) = after {
-                    query = query.filter(commitments::id.gt(after.to_owned()));
-                }
-                apply_filter!(query, part, backend);
-                query.load::<Exported>(c)
-            })?)
+            Ok(keyset_part!(
+                conn,
+                exported_query,
+                Exported,
+                part,
+                after,
+                limit,
+                backend
+            )?)
         },
     )?;
     rows.into_iter().map(from_exported).collect()
