@@ -8,6 +8,7 @@ use uuid::Uuid;
 
 use crate::db::models::commitments::{self, CommitmentFilter, CommitmentRow, ExportRow, TitleKey};
 use crate::db::models::libraries::{self, LibraryRow};
+use crate::db::models::parse_id;
 use crate::db::models::programs::{self, ProgramRow};
 use crate::db::{Backend, Db, DbConnection, DbError};
 use crate::domain::Actor;
@@ -46,18 +47,26 @@ struct Named {
 }
 
 impl Named {
-    /// Reads the program and library of `row` unless they were read already.
-    fn learn(&mut self, db: &Db, row: &CommitmentRow) -> Result<(), ExportError> {
-        let stored = |id: &str| Uuid::parse_str(id).map_err(|e| DbError::Corrupt(e.to_string()));
+    /// The program and library `row` names, read from the database the first time each is named.
+    fn of(&mut self, db: &Db, row: &CommitmentRow) -> Result<(&ProgramRow, &LibraryRow), DbError> {
         if !self.programs.contains_key(&row.program_id) {
-            let program = programs::find(&mut *db.conn()?, stored(&row.program_id)?)?;
+            let program = programs::find(&mut *db.conn()?, parse_id(&row.program_id)?)?;
             self.programs.insert(row.program_id.clone(), program);
         }
         if !self.libraries.contains_key(&row.library_id) {
-            let library = libraries::find(&mut *db.conn()?, stored(&row.library_id)?)?;
+            let library = libraries::find(&mut *db.conn()?, parse_id(&row.library_id)?)?;
             self.libraries.insert(row.library_id.clone(), library);
         }
-        Ok(())
+        match (
+            self.programs.get(&row.program_id),
+            self.libraries.get(&row.library_id),
+        ) {
+            (Some(program), Some(library)) => Ok((program, library)),
+            _ => Err(DbError::Corrupt(format!(
+                "the program or library of commitment {} was not read",
+                row.id
+            ))),
+        }
     }
 
     /// The views of `rows` as `reader` may see them.
@@ -69,16 +78,7 @@ impl Named {
     ) -> Result<Vec<CommitmentView>, ExportError> {
         let mut views = Vec::with_capacity(rows.len());
         for (commitment, title) in rows {
-            self.learn(db, &commitment)?;
-            let (Some(program), Some(library)) = (
-                self.programs.get(&commitment.program_id),
-                self.libraries.get(&commitment.library_id),
-            ) else {
-                return Err(ExportError::View(format!(
-                    "the program or library of commitment {} was not read",
-                    commitment.id
-                )));
-            };
+            let (program, library) = self.of(db, &commitment)?;
             let labels = commitments::Labels::of(program, library);
             let view = CommitmentView::from_parts(commitment, labels, title)
                 .map_err(|e| ExportError::View(e.to_string()))?;
