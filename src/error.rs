@@ -193,6 +193,15 @@ impl From<DbError> for ApiError {
     }
 }
 
+impl From<crate::exports::ExportError> for ApiError {
+    fn from(error: crate::exports::ExportError) -> Self {
+        match error {
+            crate::exports::ExportError::Db(error) => error.into(),
+            other => ApiError::Internal(other.to_string()),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -103,7 +103,9 @@ pub fn run(
     progress: &mut dyn FnMut(u64),
 ) -> Result<ExportSummary, ExportError> {
     let mut writer = format.writer();
-    sink(writer.start()?)?;
+    // The file's start goes with its first rows: a read that fails first fails the whole request
+    // (see `http::api::exports::stream`) rather than leaving a header alone in a "complete" file.
+    let mut head = writer.start()?;
     let mut written = 0_u64;
     let mut named = Named::default();
     let (batches, received) = std::sync::mpsc::sync_channel::<Result<Vec<ExportRow>, DbError>>(2);
@@ -114,7 +116,11 @@ pub fn run(
             let rows = rows?;
             let count = rows.len();
             let batch = named.views(db, rows, reader)?;
-            let bytes = writer.write(&batch)?;
+            let mut bytes = writer.write(&batch)?;
+            if !head.is_empty() {
+                head.append(&mut bytes);
+                bytes = std::mem::take(&mut head);
+            }
             if !bytes.is_empty() {
                 sink(bytes)?;
             }
@@ -123,7 +129,10 @@ pub fn run(
         }
         Ok(())
     })?;
-    sink(writer.finish()?)?;
+    head.extend(writer.finish()?);
+    if !head.is_empty() {
+        sink(head)?;
+    }
     Ok(ExportSummary {
         commitments: written,
         omitted: writer.omitted(),
@@ -250,13 +259,14 @@ pub fn events(
     sink: &mut dyn FnMut(Vec<u8>) -> std::io::Result<()>,
 ) -> Result<u64, ExportError> {
     let format_error = |e: csv::Error| ExportError::Format(FormatError::write("events CSV", e));
+    // Sent with the first events, as `run` does with its header.
+    let mut head = Vec::new();
     if csv {
         let mut out = csv::Writer::from_writer(Vec::new());
         out.write_record(EVENT_HEADER).map_err(format_error)?;
-        sink(
-            out.into_inner()
-                .map_err(|e| ExportError::Format(FormatError::write("events CSV", e)))?,
-        )?;
+        head = out
+            .into_inner()
+            .map_err(|e| ExportError::Format(FormatError::write("events CSV", e)))?;
     }
     let mut after = 0_i64;
     let mut written = 0_u64;
@@ -304,11 +314,18 @@ pub fn events(
                 bytes.push(b'\n');
             }
         }
+        if !head.is_empty() {
+            head.append(&mut bytes);
+            bytes = std::mem::take(&mut head);
+        }
         sink(bytes)?;
         written += count as u64;
         if (count as i64) < BATCH {
             break;
         }
+    }
+    if !head.is_empty() {
+        sink(head)?;
     }
     Ok(written)
 }

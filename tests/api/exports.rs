@@ -16,6 +16,7 @@ crate::on_both_backends!(
     marc_export_groups_by_title_and_reads_cleanly_in_yaz,
     events_export_lists_the_trail_of_the_callers_programs,
     grouped_exports_across_batches_keep_each_title_whole_and_every_filter,
+    an_export_whose_first_read_fails_is_an_error_not_a_file_with_a_header_alone,
 );
 
 async fn download(
@@ -396,4 +397,33 @@ async fn marcxml(w: &World, query: &str) -> (usize, usize, usize) {
         text.matches("tag=\"583\"").count(),
         text.matches("<subfield code=\"f\">WEST<").count(),
     )
+}
+
+/// A browser saves a streamed body cut short as a complete file: an export that cannot read its
+/// first rows must answer with an error status, never a 200 holding the header alone.
+async fn an_export_whose_first_read_fails_is_an_error_not_a_file_with_a_header_alone(app: TestApp) {
+    use diesel::RunQueryDsl;
+    let w = seeded(app).await;
+    let db = retention_registry::db::Db::connect(&w.app.db.url, 1).unwrap();
+    let rename = |from: &str, to: &str| {
+        diesel::sql_query(format!("ALTER TABLE {from} RENAME TO {to}"))
+            .execute(&mut *db.conn().unwrap())
+            .unwrap();
+    };
+    rename("titles", "titles_away");
+    let (status, headers, bytes) =
+        download(&w, &w.admin, "/api/v1/exports/commitments?format=csv").await;
+    let body = String::from_utf8_lossy(&bytes).into_owned();
+    rename("titles_away", "titles");
+    assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR, "{body}");
+    assert!(headers.get("content-disposition").is_none(), "{headers:?}");
+    let error: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(error["error"]["code"], "internal_error", "{body}");
+    let (status, _, bytes) = download(&w, &w.admin, "/api/v1/exports/commitments?format=csv").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        String::from_utf8(bytes).unwrap().lines().count(),
+        4,
+        "header and three"
+    );
 }

@@ -110,6 +110,7 @@ fn skip_notice() {
 /// Starts an instance of the application on a random port against `database`; its address.
 /// Every instance has the same secret, so a token from one is good on the others.
 pub fn start_instance(database: &DatabaseUrl) -> String {
+    log_to_the_test_output();
     let settings = Settings {
         database: database.clone(),
         bind: "127.0.0.1:0".into(),
@@ -124,6 +125,18 @@ pub fn start_instance(database: &DatabaseUrl) -> String {
     let address = format!("http://127.0.0.1:{}", app.port());
     tokio::spawn(app.run_until_stopped());
     address
+}
+
+/// The server's warnings and errors go to the output of the test that caused them, which the
+/// harness shows when the test fails: a failure then says what the server saw.
+fn log_to_the_test_output() {
+    static LOGGING: Once = Once::new();
+    LOGGING.call_once(|| {
+        let _ = tracing_subscriber::fmt()
+            .with_env_filter(tracing_subscriber::EnvFilter::new("warn"))
+            .with_test_writer()
+            .try_init();
+    });
 }
 
 /// The application, running on a random port against its own database.

@@ -224,12 +224,10 @@ pub async fn list(
     if format == ListFormat::Csv {
         let db = state.db.clone();
         let name = format!("coverage-{}.csv", program.code.to_lowercase());
-        return Ok(super::exports::stream(
-            "text/csv; charset=utf-8",
-            &name,
-            Vec::new(),
-            move |sink| write_csv(&db, &program, filter, sink).map_err(|e| e.to_string()),
-        ));
+        return super::exports::stream("text/csv; charset=utf-8", &name, Vec::new(), move |sink| {
+            write_csv(&db, &program, filter, sink)
+        })
+        .await;
     }
     let target = program.target_copies;
     let mut items = state

@@ -24,18 +24,25 @@ pub struct FormatQuery {
     pub format: Option<ExportFormat>,
 }
 
-type Chunk = Result<web::Bytes, std::io::Error>;
+type Chunk = Result<web::Bytes, ApiError>;
 
 /// A response that streams what `produce` sends, from a blocking thread.
-pub fn stream(
+///
+/// Nothing is answered until `produce` has sent its first bytes, finished or failed: a failure
+/// before any byte (the database unreachable for the first read) is an error response with its
+/// status, not a 200 whose body stops short, which a browser would save as a complete, empty
+/// file. Producers that read before they can write anything of worth send their header with
+/// their first rows (see `exports::run`). A failure after the first bytes can only cut the body
+/// short: it is logged and the connection closed without the chunked body's end.
+pub async fn stream(
     content_type: &str,
     file_name: &str,
     extra_headers: Vec<(&'static str, String)>,
-    produce: impl FnOnce(&mut dyn FnMut(Vec<u8>) -> std::io::Result<()>) -> Result<(), String>
+    produce: impl FnOnce(&mut dyn FnMut(Vec<u8>) -> std::io::Result<()>) -> Result<(), ApiError>
         + Send
         + 'static,
-) -> HttpResponse {
-    let (tx, rx) = tokio::sync::mpsc::channel::<Chunk>(4);
+) -> Result<HttpResponse, ApiError> {
+    let (tx, mut rx) = tokio::sync::mpsc::channel::<Chunk>(4);
     tokio::task::spawn_blocking(move || {
         let mut sink = |bytes: Vec<u8>| {
             tx.blocking_send(Ok(web::Bytes::from(bytes))).map_err(|_| {
@@ -43,12 +50,23 @@ pub fn stream(
             })
         };
         if let Err(error) = produce(&mut sink) {
-            tracing::error!(%error, "export failed part way");
-            let _ = tx.blocking_send(Err(std::io::Error::other(error)));
+            let _ = tx.blocking_send(Err(error));
         }
     });
-    let body = futures_util::stream::unfold(rx, |mut rx| async move {
-        rx.recv().await.map(|chunk| (chunk, rx))
+    let first = match rx.recv().await {
+        Some(Err(error)) => return Err(error),
+        first => first,
+    };
+    let body = futures_util::stream::unfold((first, rx), |(first, mut rx)| async move {
+        let chunk = match first {
+            Some(chunk) => Some(chunk),
+            None => rx.recv().await,
+        }?;
+        let chunk = chunk.map_err(|error| {
+            tracing::error!(%error, "export failed part way: the body is cut short");
+            std::io::Error::other(error.to_string())
+        });
+        Some((chunk, (None, rx)))
     });
     let mut response = HttpResponse::Ok();
     response
@@ -60,7 +78,7 @@ pub fn stream(
     for header in extra_headers {
         response.insert_header(header);
     }
-    response.streaming(body)
+    Ok(response.streaming(body))
 }
 
 /// Commitments the caller may see, with the list filters, as a file.
@@ -105,16 +123,17 @@ pub async fn commitments_file(
         headers.push(("X-Registry-Omitted", permanent.to_string()));
     }
     let db = state.db.clone();
-    Ok(stream(
+    stream(
         format.content_type(),
         format.file_name(),
         headers,
         move |sink| {
             exports::run(&db, &reader, &filter, format, sink, &mut |_| {})
                 .map(|_| ())
-                .map_err(|e| e.to_string())
+                .map_err(ApiError::from)
         },
-    ))
+    )
+    .await
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, utoipa::ToSchema)]
@@ -143,21 +162,22 @@ pub async fn events(
     query: Query<EventQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let format = query.format.unwrap_or(EventFormat::Csv);
-    Ok(events_file(
+    events_file(
         &state,
         &user.actor,
         query.since.map(|t| t.naive_utc()),
         format,
-    ))
+    )
+    .await
 }
 
 /// The streamed audit trail `actor` may read, from `since`: the API's and the export page's.
-pub fn events_file(
+pub async fn events_file(
     state: &AppState,
     actor: &Actor,
     since: Option<NaiveDateTime>,
     format: EventFormat,
-) -> HttpResponse {
+) -> Result<HttpResponse, ApiError> {
     let programs = (!actor.is_admin()).then(|| actor.program_ids.clone());
     let db = state.db.clone();
     let (content_type, file_name) = match format {
@@ -173,6 +193,7 @@ pub fn events_file(
             sink,
         )
         .map(|_| ())
-        .map_err(|e| e.to_string())
+        .map_err(ApiError::from)
     })
+    .await
 }

@@ -266,12 +266,13 @@ pub async fn allocations(
         .await?;
     if query.format == Some(ListFormat::Csv) {
         let db = state.db.clone();
-        return Ok(super::exports::stream(
+        return super::exports::stream(
             "text/csv; charset=utf-8",
             "allocations.csv",
             Vec::new(),
-            move |sink| allocations_csv(&db, &row.id, sink).map_err(|e| e.to_string()),
-        ));
+            move |sink| allocations_csv(&db, &row.id, sink),
+        )
+        .await;
     }
     let scenario_id = row.id.clone();
     let mut rows = state

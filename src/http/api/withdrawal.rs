@@ -109,14 +109,21 @@ pub async fn check(
     let (file, started) = file;
     started.map_err(|e| ValidationErrors::one("file", e.to_string()))?;
     let db = state.db.clone();
-    Ok(super::exports::stream(
+    super::exports::stream(
         "text/csv; charset=utf-8",
         "withdrawal-check.csv",
         Vec::new(),
         move |sink| {
             withdrawal::run(&db, &scope, std::io::BufReader::new(file), sink)
                 .map(drop)
-                .map_err(|e| e.to_string())
+                .map_err(|e| match e {
+                    withdrawal::CheckError::Db(e) => e.into(),
+                    withdrawal::CheckError::File(e) => {
+                        ValidationErrors::one("file", e.to_string()).into()
+                    }
+                    withdrawal::CheckError::Write(e) => ApiError::Internal(e),
+                })
         },
-    ))
+    )
+    .await
 }

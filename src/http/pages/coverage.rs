@@ -121,8 +121,9 @@ pub async fn show(
             "text/csv; charset=utf-8",
             &name,
             Vec::new(),
-            move |sink| write_csv(&db, &program, filter, sink).map_err(|e| e.to_string()),
-        ));
+            move |sink| write_csv(&db, &program, filter, sink),
+        )
+        .await?);
     }
     let listed = program.clone();
     let (summary, mut items) = state

@@ -168,7 +168,9 @@ pub async fn events(
         .filter(|s| !s.is_empty())
         .and_then(|s| errors.check("since", parse_since(s)));
     match format {
-        Some(format) if errors.is_empty() => Ok(events_file(&state, &user.actor, since, format)),
+        Some(format) if errors.is_empty() => {
+            Ok(events_file(&state, &user.actor, since, format).await?)
+        }
         _ => {
             let page = page(
                 &req,

@@ -242,11 +242,9 @@ pub async fn show(
             "text/csv; charset=utf-8",
             "allocations.csv",
             Vec::new(),
-            move |sink| {
-                crate::http::api::scenarios::allocations_csv(&db, &scenario_id, sink)
-                    .map_err(|e| e.to_string())
-            },
-        ));
+            move |sink| crate::http::api::scenarios::allocations_csv(&db, &scenario_id, sink),
+        )
+        .await?);
     }
     let notice = query.created.map(|created| {
         format!(
