@@ -10,6 +10,7 @@ pub mod claims;
 pub mod commitment;
 pub mod holdings;
 pub mod identifiers;
+pub mod iso;
 pub mod organisations;
 #[cfg(test)]
 mod properties;

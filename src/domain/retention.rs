@@ -53,7 +53,13 @@ impl RetentionEnd {
 impl fmt::Display for RetentionEnd {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Self::Date(date) => write!(f, "{}", date.format("%Y-%m-%d")),
+            Self::Date(date) => {
+                let mut text = [0_u8; 10];
+                match super::iso::day_text(&mut text, *date) {
+                    Some(()) => f.write_str(super::iso::as_str(&text)),
+                    None => write!(f, "{}", date.format("%Y-%m-%d")),
+                }
+            }
             Self::Permanent => f.write_str("permanent"),
         }
     }
@@ -65,6 +71,18 @@ mod tests {
 
     fn day(s: &str) -> NaiveDate {
         NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn a_date_is_written_as_chrono_writes_it(days in -800_000_i32..4_000_000) {
+            // From before year 0 to past 9999: those go to chrono itself.
+            let date = NaiveDate::from_num_days_from_ce_opt(days).unwrap();
+            proptest::prop_assert_eq!(
+                RetentionEnd::Date(date).to_string(),
+                date.format("%Y-%m-%d").to_string()
+            );
+        }
     }
 
     #[test]

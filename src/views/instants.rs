@@ -6,27 +6,10 @@
 //! the fraction in 0, 3, 6 or 9 digits as chrono's `SecondsFormat::AutoSi` does, and `YYYY-MM-DD`.
 //! What they do not cover (a year outside 0–9999, a leap second) goes to chrono.
 
-use chrono::{DateTime, Datelike, NaiveDate, Timelike, Utc};
+use chrono::{DateTime, NaiveDate, Timelike, Utc};
 use serde::{Serialize, Serializer};
 
-/// Writes `value` as `width` decimal digits at `out[at..]`.
-fn digits(out: &mut [u8], at: usize, width: usize, mut value: u32) {
-    for i in (at..at + width).rev() {
-        out[i] = b'0' + (value % 10) as u8;
-        value /= 10;
-    }
-}
-
-/// `YYYY-MM-DD` into `out[..10]`; `None` for a year chrono would write otherwise.
-fn day_text(out: &mut [u8], day: NaiveDate) -> Option<()> {
-    let year = u32::try_from(day.year()).ok().filter(|y| *y <= 9999)?;
-    digits(out, 0, 4, year);
-    out[4] = b'-';
-    digits(out, 5, 2, day.month());
-    out[7] = b'-';
-    digits(out, 8, 2, day.day());
-    Some(())
-}
+use crate::domain::iso::{as_str, day_text, digits};
 
 /// The RFC 3339 text of `at` into `out`, and its length.
 fn instant_text(out: &mut [u8; 30], at: &DateTime<Utc>) -> Option<usize> {
@@ -60,11 +43,6 @@ fn instant_text(out: &mut [u8; 30], at: &DateTime<Utc>) -> Option<usize> {
     }
     out[end] = b'Z';
     Some(end + 1)
-}
-
-fn as_str(bytes: &[u8]) -> &str {
-    // Only ASCII digits and separators were written.
-    std::str::from_utf8(bytes).unwrap_or_default()
 }
 
 /// `#[serde(serialize_with)]` for an instant: the same text as chrono's own serialization.
