@@ -235,8 +235,10 @@ pub fn run(
     let mut counts: BTreeMap<&'static str, u64> =
         Verdict::ALL.iter().map(|v| (v.as_str(), 0)).collect();
     let mut out = csv::Writer::from_writer(Vec::new());
+    // The header leaves with the first answers, so that a first lookup that fails is an error
+    // status rather than a file holding the header alone (see `http::api::exports::stream`).
     write(&mut out, HEADER)?;
-    sink(take(&mut out)?).map_err(|e| CheckError::Write(e.to_string()))?;
+    let mut sent = false;
     while candidates.peek().is_some() {
         let batch: Vec<Candidate> = candidates.by_ref().take(BATCH).collect();
         for (candidate, answer) in batch.iter().zip(answer_batch(db, scope, column, &batch)?) {
@@ -272,6 +274,10 @@ pub fn run(
                 ],
             )?;
         }
+        sink(take(&mut out)?).map_err(|e| CheckError::Write(e.to_string()))?;
+        sent = true;
+    }
+    if !sent {
         sink(take(&mut out)?).map_err(|e| CheckError::Write(e.to_string()))?;
     }
     Ok(counts)

@@ -10,6 +10,7 @@ crate::on_both_backends!(
     each_candidate_gets_who_keeps_it_and_a_verdict,
     isbns_and_a_headerless_list_of_numbers_are_read_too,
     a_list_the_caller_may_not_check_or_cannot_read_is_refused_before_any_answer,
+    a_check_whose_first_lookup_fails_is_an_error_not_a_header_alone,
 );
 
 /// Posts `body` as `library`'s list; the status and the CSV rows (header first).
@@ -164,4 +165,28 @@ async fn a_list_the_caller_may_not_check_or_cannot_read_is_refused_before_any_an
     assert_eq!(status, StatusCode::FORBIDDEN);
     let (status, _, _) = check(&w, &w.auditor_east, &eym, "oclc_number\n1\n").await;
     assert_eq!(status, StatusCode::OK);
+}
+
+/// As with exports: an answer that cannot look up its first candidates is an error status, never a
+/// 200 with the header alone, which a browser would save as the whole answer.
+async fn a_check_whose_first_lookup_fails_is_an_error_not_a_header_alone(app: TestApp) {
+    use diesel::RunQueryDsl;
+    let w = World::new(app).await;
+    w.active(9601).await;
+    let db = retention_registry::db::Db::connect(&w.app.db.url, 1).unwrap();
+    let rename = |from: &str, to: &str| {
+        diesel::sql_query(format!("ALTER TABLE {from} RENAME TO {to}"))
+            .execute(&mut *db.conn().unwrap())
+            .unwrap();
+    };
+    let query = format!("library_id={}", id(&w.amh));
+    rename("titles", "titles_away");
+    let (status, _, text) = check(&w, &w.cm_amh, &query, "oclc_number\n9601\n").await;
+    rename("titles_away", "titles");
+    assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR, "{text}");
+    let error: Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(error["error"]["code"], "internal_error", "{text}");
+    let (status, rows, text) = check(&w, &w.cm_amh, &query, "oclc_number\n9601\n").await;
+    assert_eq!(status, StatusCode::OK, "{text}");
+    assert_eq!(rows.len(), 2, "the header and the answer: {text}");
 }
