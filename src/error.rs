@@ -202,6 +202,18 @@ impl From<crate::exports::ExportError> for ApiError {
     }
 }
 
+/// A withdrawal check that fails: a line of the list that does not read is the caller's (422).
+impl From<crate::analysis::withdrawal::CheckError> for ApiError {
+    fn from(error: crate::analysis::withdrawal::CheckError) -> Self {
+        use crate::analysis::withdrawal::CheckError;
+        match error {
+            CheckError::Db(error) => error.into(),
+            CheckError::File(error) => ValidationErrors::one("file", error.to_string()).into(),
+            CheckError::Write(cause) => ApiError::Internal(cause),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

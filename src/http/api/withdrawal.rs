@@ -116,13 +116,7 @@ pub async fn check(
         move |sink| {
             withdrawal::run(&db, &scope, std::io::BufReader::new(file), sink)
                 .map(drop)
-                .map_err(|e| match e {
-                    withdrawal::CheckError::Db(e) => e.into(),
-                    withdrawal::CheckError::File(e) => {
-                        ValidationErrors::one("file", e.to_string()).into()
-                    }
-                    withdrawal::CheckError::Write(e) => ApiError::Internal(e),
-                })
+                .map_err(ApiError::from)
         },
     )
     .await
