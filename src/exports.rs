@@ -3,6 +3,7 @@
 //! two batches ahead.
 
 use std::collections::HashMap;
+use std::time::{Duration, Instant};
 
 use uuid::Uuid;
 
@@ -139,58 +140,115 @@ pub fn run(
     })
 }
 
-/// Most PostgreSQL exports reading through a cursor at once: each holds a pooled connection for
-/// its whole download, so more would starve the pool's other users; the next ones read in keyset
-/// batches instead (slower, but each batch holds a connection only while it is read).
-const MAX_CURSORS: usize = 4;
+/// Most PostgreSQL exports streamed at once: each holds a pooled connection for its whole
+/// download, so more would starve the pool's other users; the next ones read in keyset batches
+/// instead (slower, but each batch holds a connection only while it is read).
+const MAX_STREAMS: usize = 4;
 
-static CURSORS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+/// How long a streamed export waits for its consumer (an HTTP client that stopped reading) before
+/// it gives up and lets its connection go.
+const STALLED: Duration = Duration::from_secs(600);
 
-/// One of the [`MAX_CURSORS`] turns, given back when dropped.
-struct CursorTurn;
+static STREAMS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
 
-impl CursorTurn {
+/// One of the [`MAX_STREAMS`] turns, given back when dropped.
+struct StreamTurn;
+
+impl StreamTurn {
     fn take(db: &Db) -> Option<Self> {
         use std::sync::atomic::Ordering;
         if db.backend() != Backend::Postgres {
             return None;
         }
-        CURSORS
+        STREAMS
             .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| {
-                (n < MAX_CURSORS).then_some(n + 1)
+                (n < MAX_STREAMS).then_some(n + 1)
             })
             .ok()
             .map(|_| Self)
     }
 }
 
-impl Drop for CursorTurn {
+impl Drop for StreamTurn {
     fn drop(&mut self) {
-        CURSORS.fetch_sub(1, std::sync::atomic::Ordering::AcqRel);
+        STREAMS.fetch_sub(1, std::sync::atomic::Ordering::AcqRel);
+    }
+}
+
+/// Why a send to the consumer did not happen.
+enum NotSent {
+    /// The consumer is gone (a finished error, a client that went away).
+    Gone,
+    /// The consumer took nothing for [`STALLED`].
+    Stalled,
+}
+
+/// Sends `rows`, waiting at most [`STALLED`] for room. While a streamed read waits here the
+/// server waits too, holding its snapshot: a consumer that never reads again must not hold them
+/// for ever. (The standard channel has no send with a timeout: room is looked for every 2 ms at
+/// most, shorter than a batch takes to write, so the writer is never left without one.)
+fn send_within(
+    batches: &std::sync::mpsc::SyncSender<Result<Vec<ExportRow>, DbError>>,
+    rows: Vec<ExportRow>,
+) -> Result<(), NotSent> {
+    use std::sync::mpsc::TrySendError;
+    let started = Instant::now();
+    let mut pause = Duration::from_micros(50);
+    let mut item = Ok(rows);
+    loop {
+        match batches.try_send(item) {
+            Ok(()) => return Ok(()),
+            Err(TrySendError::Disconnected(_)) => return Err(NotSent::Gone),
+            Err(TrySendError::Full(back)) if started.elapsed() < STALLED => {
+                item = back;
+                std::thread::sleep(pause);
+                pause = (pause * 2).min(Duration::from_millis(2));
+            }
+            Err(TrySendError::Full(_)) => return Err(NotSent::Stalled),
+        }
     }
 }
 
 /// Reads the export's batches in order and sends each, until the last or until the receiver is
-/// gone; a database error is sent as the last item. PostgreSQL reads through one cursor
-/// (`commitments::read_through_cursor`) when a [`CursorTurn`] is free; SQLite in keyset batches, each on a connection taken
-/// for it, so that no read transaction stays open while the file is written (it would keep
-/// SQLite's write-ahead log from being checkpointed).
+/// gone; a database error is sent as the last item. PostgreSQL streams one query
+/// (`commitments::read_streamed`) when a [`StreamTurn`] is free; SQLite reads in keyset batches,
+/// each on a connection taken for it, so that no read transaction stays open while the file is
+/// written (it would keep SQLite's write-ahead log from being checkpointed).
 fn read_batches(
     db: &Db,
     filter: &CommitmentFilter,
     by_title: bool,
     batches: std::sync::mpsc::SyncSender<Result<Vec<ExportRow>, DbError>>,
 ) {
-    if let Some(_turn) = CursorTurn::take(db) {
+    if let Some(_turn) = StreamTurn::take(db) {
+        let mut stalled = false;
         let read = db.conn().and_then(|mut conn| match &mut *conn {
             DbConnection::Postgres(pg) => {
-                commitments::read_through_cursor(pg, filter, by_title, BATCH, &mut |rows| {
-                    batches.send(Ok(rows)).is_ok()
+                commitments::read_streamed(pg, filter, by_title, BATCH as usize, &mut |rows| {
+                    match send_within(&batches, rows) {
+                        Ok(()) => true,
+                        Err(NotSent::Gone) => false,
+                        Err(NotSent::Stalled) => {
+                            stalled = true;
+                            false
+                        }
+                    }
                 })
             }
             DbConnection::Sqlite(_) => Err(DbError::Unavailable(
                 "a PostgreSQL pool gave a SQLite connection".into(),
             )),
+        });
+        // The connection is back in the pool: a consumer that wakes up finds the export failed,
+        // never a file that ends early as if complete.
+        let read = read.and_then(|()| {
+            if stalled {
+                return Err(DbError::Unavailable(format!(
+                    "the export was not read for {} s and was stopped",
+                    STALLED.as_secs()
+                )));
+            }
+            Ok(())
         });
         if let Err(error) = read {
             let _ = batches.send(Err(error));

@@ -556,8 +556,8 @@ pub fn by_title(
     Ok(query.load::<ExportRow>(conn)?)
 }
 
-mod cursor;
-pub use cursor::read_through_cursor;
+mod stream;
+pub use stream::read_streamed;
 
 /// How many commitments match `filter`, and how many of those are permanent.
 pub fn count(conn: &mut DbConnection, filter: &CommitmentFilter) -> Result<(i64, i64), DbError> {
