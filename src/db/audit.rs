@@ -84,7 +84,7 @@ impl NewEvent {
 
 /// A stored event.
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
-#[diesel(table_name = audit_events)]
+#[diesel(table_name = audit_events, treat_none_as_default_value = false)]
 pub struct EventRow {
     pub seq: i64,
     pub id: String,

@@ -4,7 +4,8 @@
 //! title, duplicate, two inserts), which on a networked PostgreSQL bounds an import at a few
 //! hundred rows a second. Here the program, library and membership are checked once per import
 //! ([`Target`]), titles and live duplicates are read for a whole batch with `IN` lists, and new
-//! titles and commitments go in with one multi-row `INSERT` each. The rules are those of
+//! titles and commitments go in with one statement each (`insert_batch!`: a `COPY` on PostgreSQL,
+//! a multi-row `INSERT` on SQLite). The rules are those of
 //! [`super::commitments::propose`]; the audit events are handed back for the caller to append.
 
 use std::collections::{HashMap, HashSet};
@@ -156,6 +157,10 @@ impl DryRun {
     }
 }
 
+/// Most rows one statement inserts: SQLite binds at most 32,766 values a statement, and a
+/// commitment has 31 columns.
+const ROWS_PER_INSERT: usize = 1_000;
+
 /// Decides `batch` (at most a thousand) as proposals by `actor` in `target`, one outcome per
 /// proposal in order, and stores the proposals or only remembers them (`store`). Run a write
 /// inside the batch's transaction.
@@ -264,13 +269,17 @@ pub fn propose_many(
                         ..title
                     })
                     .collect();
-                crate::insert_batch!(conn, titles_table::table, &new_titles);
+                for rows in new_titles.chunks(ROWS_PER_INSERT) {
+                    crate::insert_batch!(conn, titles_table::table, rows);
+                }
             }
             if !stored.is_empty() {
                 for row in &mut stored {
                     row.import_id.clone_from(&import_id);
                 }
-                crate::insert_batch!(conn, commitments_table::table, &stored);
+                for rows in stored.chunks(ROWS_PER_INSERT) {
+                    crate::insert_batch!(conn, commitments_table::table, rows);
+                }
             }
             titles::add_aliases(conn, &aliases, import_id.as_deref())?;
         }

@@ -22,7 +22,7 @@ use crate::domain::workflow::{self, Refusal, Side};
 use crate::domain::{Actor, Role, ValidationErrors};
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
-#[diesel(table_name = commitments)]
+#[diesel(table_name = commitments, treat_none_as_default_value = false)]
 pub struct CommitmentRow {
     pub id: String,
     pub program_id: String,

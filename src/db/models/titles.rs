@@ -12,7 +12,7 @@ use crate::domain::commitment::TitleFacts;
 use crate::domain::identifiers::{Isbn, Issn, OclcNumber};
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
-#[diesel(table_name = titles)]
+#[diesel(table_name = titles, treat_none_as_default_value = false)]
 pub struct TitleRow {
     pub id: String,
     pub oclc_number: i64,
