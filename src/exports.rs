@@ -183,13 +183,14 @@ enum NotSent {
     Stalled,
 }
 
-/// Sends `rows`, waiting at most [`STALLED`] for room. While a streamed read waits here the
-/// server waits too, holding its snapshot: a consumer that never reads again must not hold them
-/// for ever. (The standard channel has no send with a timeout: room is looked for every 2 ms at
-/// most, shorter than a batch takes to write, so the writer is never left without one.)
-fn send_within(
-    batches: &std::sync::mpsc::SyncSender<Result<Vec<ExportRow>, DbError>>,
-    rows: Vec<ExportRow>,
+/// Sends `rows`, waiting at most `patience` ([`STALLED`]) for room. While a streamed read waits
+/// here the server waits too, holding its snapshot: a consumer that never reads again must not
+/// hold them for ever. (The standard channel has no send with a timeout: room is looked for every
+/// 2 ms at most, shorter than a batch takes to write, so the writer is never left without one.)
+fn send_within<T>(
+    batches: &std::sync::mpsc::SyncSender<Result<T, DbError>>,
+    rows: T,
+    patience: Duration,
 ) -> Result<(), NotSent> {
     use std::sync::mpsc::TrySendError;
     let started = Instant::now();
@@ -199,7 +200,7 @@ fn send_within(
         match batches.try_send(item) {
             Ok(()) => return Ok(()),
             Err(TrySendError::Disconnected(_)) => return Err(NotSent::Gone),
-            Err(TrySendError::Full(back)) if started.elapsed() < STALLED => {
+            Err(TrySendError::Full(back)) if started.elapsed() < patience => {
                 item = back;
                 std::thread::sleep(pause);
                 pause = (pause * 2).min(Duration::from_millis(2));
@@ -225,7 +226,7 @@ fn read_batches(
         let read = db.conn().and_then(|mut conn| match &mut *conn {
             DbConnection::Postgres(pg) => {
                 commitments::read_streamed(pg, filter, by_title, BATCH as usize, &mut |rows| {
-                    match send_within(&batches, rows) {
+                    match send_within(&batches, rows, STALLED) {
                         Ok(()) => true,
                         Err(NotSent::Gone) => false,
                         Err(NotSent::Stalled) => {
@@ -414,4 +415,53 @@ pub fn ids_of(
             .transpose()
     };
     Ok((parse(program)?, parse(library)?))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_send_with_room_goes_at_once() {
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Result<u8, DbError>>(1);
+        assert!(send_within(&tx, 7, Duration::from_millis(1)).is_ok());
+        assert!(matches!(rx.recv(), Ok(Ok(7))));
+    }
+
+    #[test]
+    fn a_send_to_a_consumer_that_went_away_says_gone() {
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Result<u8, DbError>>(1);
+        drop(rx);
+        assert!(matches!(
+            send_within(&tx, 7, Duration::from_secs(60)),
+            Err(NotSent::Gone)
+        ));
+    }
+
+    #[test]
+    fn a_send_to_a_consumer_that_reads_nothing_gives_up_after_its_patience() {
+        let (tx, _rx) = std::sync::mpsc::sync_channel::<Result<u8, DbError>>(1);
+        assert!(send_within(&tx, 1, Duration::from_millis(20)).is_ok());
+        let started = Instant::now();
+        assert!(matches!(
+            send_within(&tx, 2, Duration::from_millis(20)),
+            Err(NotSent::Stalled)
+        ));
+        assert!(started.elapsed() >= Duration::from_millis(20));
+    }
+
+    #[test]
+    fn a_send_waits_for_a_consumer_that_takes_a_batch() {
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Result<u8, DbError>>(1);
+        assert!(send_within(&tx, 1, Duration::from_secs(60)).is_ok());
+        let consumer = std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(10));
+            rx.iter()
+                .take(2)
+                .map(|r| r.unwrap_or(0))
+                .collect::<Vec<u8>>()
+        });
+        assert!(send_within(&tx, 2, Duration::from_secs(60)).is_ok());
+        assert_eq!(consumer.join().ok(), Some(vec![1, 2]));
+    }
 }
