@@ -134,9 +134,6 @@ impl EventRow {
     }
 }
 
-/// Rows per INSERT statement, well under SQLite's limit on bound parameters.
-const INSERT_BATCH: usize = 500;
-
 /// Takes the audit chain's head before anything else in a write transaction (PostgreSQL; SQLite
 /// already runs one writer at a time), so that every writer takes its locks in one order: the
 /// head, then the rows. Taking the head only when appending, after inserting rows, let an import
@@ -229,7 +226,7 @@ fn append_events(
         prev_hash.clone_from(&row.hash);
         rows.push(row);
     }
-    for batch in rows.chunks(INSERT_BATCH) {
+    for batch in rows.chunks(crate::db::ROWS_PER_INSERT) {
         crate::insert_batch!(conn, audit_events::table, batch);
     }
     diesel::update(audit_head::table.find(1))

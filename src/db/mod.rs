@@ -50,6 +50,10 @@ macro_rules! on_backend {
 /// rows one statement (and one savepoint) each. A 100,000-row import took 14.7 s on PostgreSQL
 /// (a new 1,000-row `INSERT` parsed for every batch) and 10.8 s on SQLite; with these, 11.0 s and
 /// 5.9 s.
+/// Most rows one [`insert_batch!`] statement takes: SQLite binds at most 32,766 values a statement,
+/// and the widest row, a commitment, has 31 columns.
+pub const ROWS_PER_INSERT: usize = 1_000;
+
 #[macro_export]
 macro_rules! insert_batch {
     ($conn:expr, $table:expr, $rows:expr) => {{

@@ -157,10 +157,6 @@ impl DryRun {
     }
 }
 
-/// Most rows one statement inserts: SQLite binds at most 32,766 values a statement, and a
-/// commitment has 31 columns.
-const ROWS_PER_INSERT: usize = 1_000;
-
 /// Decides `batch` (at most a thousand) as proposals by `actor` in `target`, one outcome per
 /// proposal in order, and stores the proposals or only remembers them (`store`). Run a write
 /// inside the batch's transaction.
@@ -269,7 +265,7 @@ pub fn propose_many(
                         ..title
                     })
                     .collect();
-                for rows in new_titles.chunks(ROWS_PER_INSERT) {
+                for rows in new_titles.chunks(crate::db::ROWS_PER_INSERT) {
                     crate::insert_batch!(conn, titles_table::table, rows);
                 }
             }
@@ -277,7 +273,7 @@ pub fn propose_many(
                 for row in &mut stored {
                     row.import_id.clone_from(&import_id);
                 }
-                for rows in stored.chunks(ROWS_PER_INSERT) {
+                for rows in stored.chunks(crate::db::ROWS_PER_INSERT) {
                     crate::insert_batch!(conn, commitments_table::table, rows);
                 }
             }

@@ -144,7 +144,7 @@ pub fn store_batch(
     }
     // A title a staging import created stays when the import is abandoned: a library holds it.
     titles::adopt(conn, staged)?;
-    for chunk in created.chunks(1_000) {
+    for chunk in created.chunks(crate::db::ROWS_PER_INSERT) {
         crate::insert_batch!(conn, titles_table::table, chunk);
     }
     titles::add_aliases(conn, &aliases, None)?;
